@@ -1,0 +1,116 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// NonceWindow is how long a request nonce is remembered (SPEC §2.1: 15 minutes).
+const NonceWindow = 15 * time.Minute
+
+// CreateClient registers a merchant API client and returns it with its secret, which is
+// shown this once and stored only sealed. Errors: INVALID_PARAMETER.
+func (s *Service) CreateClient(ctx context.Context, name, notifyURL string) (*Client, string, error) {
+	if err := checkText("name", name, 1, 128); err != nil {
+		return nil, "", err
+	}
+	if notifyURL != "" {
+		if err := CheckWebhookURL("notify_url", notifyURL); err != nil {
+			return nil, "", err
+		}
+	}
+	secret := "sk_" + randomToken(40)
+	sealed, err := s.box.Seal([]byte(secret))
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	c := &Client{AppID: "app_" + strings.ToLower(randomToken(16)), Name: name, SecretSealed: sealed,
+		NotifyURL: notifyURL, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.InsertClient(ctx, c); err != nil {
+		return nil, "", err
+	}
+	return c, secret, nil
+}
+
+// RotateClient gives the client a new secret; the old one keeps verifying for grace.
+// Errors: NOT_FOUND.
+func (s *Service) RotateClient(ctx context.Context, appID string, grace time.Duration) (string, error) {
+	secret := "sk_" + randomToken(40)
+	sealed, err := s.box.Seal([]byte(secret))
+	if err != nil {
+		return "", err
+	}
+	err = s.updateClient(ctx, appID, func(c *Client, now time.Time) {
+		until := now.Add(grace)
+		c.PrevSecretSealed, c.PrevSecretUntil, c.SecretSealed = c.SecretSealed, &until, sealed
+	})
+	return secret, err
+}
+
+// SetClientDisabled disables or re-enables a client. Errors: NOT_FOUND.
+func (s *Service) SetClientDisabled(ctx context.Context, appID string, disabled bool) error {
+	return s.updateClient(ctx, appID, func(c *Client, _ time.Time) { c.Disabled = disabled })
+}
+
+func (s *Service) updateClient(ctx context.Context, appID string, fn func(*Client, time.Time)) error {
+	return s.tx(ctx, func(q Queries) error {
+		c, err := q.GetClient(ctx, appID)
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(CodeNotFound, "client %s not found", appID)
+		} else if err != nil {
+			return err
+		}
+		now := s.now()
+		fn(c, now)
+		c.UpdatedAt = now
+		return q.UpdateClient(ctx, c)
+	})
+}
+
+// ClientSecrets returns the enabled client and the secrets that currently verify its
+// requests (the current one first, then one still in its rotation grace period).
+// Errors: UNAUTHORIZED for an unknown or disabled client.
+func (s *Service) ClientSecrets(ctx context.Context, appID string) (*Client, [][]byte, error) {
+	c, err := s.store.GetClient(ctx, appID)
+	if errors.Is(err, ErrNotFound) || (err == nil && c.Disabled) {
+		return nil, nil, Errorf(CodeUnauthorized, "unknown or disabled app id")
+	} else if err != nil {
+		return nil, nil, err
+	}
+	cur, err := s.box.Open(c.SecretSealed)
+	if err != nil {
+		return nil, nil, err
+	}
+	secrets := [][]byte{cur}
+	if c.PrevSecretSealed != "" && c.PrevSecretUntil != nil && s.now().Before(*c.PrevSecretUntil) {
+		if prev, err := s.box.Open(c.PrevSecretSealed); err == nil {
+			secrets = append(secrets, prev)
+		}
+	}
+	return c, secrets, nil
+}
+
+// UseNonce remembers a request nonce for NonceWindow. Errors: UNAUTHORIZED on a replay.
+func (s *Service) UseNonce(ctx context.Context, appID, nonce string) error {
+	now := s.now()
+	err := s.store.UseNonce(ctx, appID, nonce, now, now.Add(NonceWindow))
+	if errors.Is(err, ErrDuplicate) {
+		return Errorf(CodeUnauthorized, "nonce already used")
+	}
+	return err
+}
+
+// Events lists the client's events after the cursor (an event Seq), oldest first.
+// Errors: INVALID_PARAMETER.
+func (s *Service) Events(ctx context.Context, clientID string, after int64, limit int) ([]*Event, error) {
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 1 || limit > 200 || after < 0 {
+		return nil, Errorf(CodeInvalidParameter, "limit must be between 1 and 200 and after not negative")
+	}
+	return s.store.ListEvents(ctx, clientID, after, limit)
+}

@@ -1,0 +1,165 @@
+package payment
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Status is an order's state as the merchant sees it (SPEC §2.2).
+type Status string
+
+// Order states.
+const (
+	StatusPending  Status = "pending"  // QR issued (or being issued), not paid
+	StatusPaid     Status = "paid"     // paid; partial refunds keep it here
+	StatusClosed   Status = "closed"   // never paid (closed or expired)
+	StatusRefunded Status = "refunded" // paid, then refunded in full
+)
+
+// transitions is the order state machine. A late payment moves a closed order to paid.
+var transitions = map[Status][]Status{
+	StatusPending: {StatusPaid, StatusClosed},
+	StatusClosed:  {StatusPaid},
+	StatusPaid:    {StatusRefunded},
+}
+
+// CanTransition reports whether an order may move from one status to another.
+func CanTransition(from, to Status) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Valid reports whether s is one of the four order states.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusPending, StatusPaid, StatusClosed, StatusRefunded:
+		return true
+	}
+	return false
+}
+
+// Order is one Alipay face-to-face order.
+type Order struct {
+	ID             int64 // store-assigned; also the cursor for listing
+	ClientID       string
+	OutTradeNo     string
+	TotalAmount    Amount
+	Subject        string
+	Body           string
+	Status         Status
+	TradeNo        string
+	BuyerLogonID   string
+	BuyerID        string
+	QRCode         string // empty until precreate succeeded
+	CashierToken   string // random, unique; the cashier page's key
+	NotifyURL      string // webhook override for this order; empty = client's
+	Metadata       map[string]string
+	RefundedAmount Amount // sum of succeeded refunds
+	TimeoutMinutes int
+	Late           bool // paid after it was closed locally
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      time.Time
+	PaidAt         *time.Time
+	ClosedAt       *time.Time
+	Notified       bool       // a verified notification arrived for it
+	NextCheckAt    *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
+	CheckCount     int        // reconciler: queries made so far
+	Version        int64      // optimistic lock; stores bump it on every update
+}
+
+// RefundStatus is the state of one refund request.
+type RefundStatus string
+
+// Refund states.
+const (
+	RefundPending   RefundStatus = "pending"
+	RefundSucceeded RefundStatus = "succeeded"
+	RefundFailed    RefundStatus = "failed"
+)
+
+// Refund is one refund request against an order, identified by (OutTradeNo, RefundNo).
+// RefundNo is sent to Alipay as out_request_no.
+type Refund struct {
+	ID            int64
+	ClientID      string
+	OutTradeNo    string
+	RefundNo      string
+	Amount        Amount
+	Reason        string
+	Status        RefundStatus
+	FailureReason string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	SucceededAt   *time.Time
+	NextCheckAt   *time.Time // reconciler: when to query a pending refund next
+	CheckCount    int
+	Version       int64
+}
+
+// Event types (SPEC §2.2).
+const (
+	EventPaymentSucceeded = "payment.succeeded"
+	EventPaymentClosed    = "payment.closed"
+	EventRefundSucceeded  = "refund.succeeded"
+	EventRefundFailed     = "refund.failed"
+)
+
+// Event is an outbox row: written in the same transaction as the change it reports.
+// Key is unique per store ("payment.succeeded:<out_trade_no>", …), so a change can never be
+// reported twice even if two code paths race.
+type Event struct {
+	ID         string // "evt_" + random
+	Seq        int64  // store-assigned, increasing; the `after` cursor of the events API
+	Type       string
+	Key        string
+	ClientID   string
+	OutTradeNo string
+	CreatedAt  time.Time
+	Data       json.RawMessage // the payment or refund object, frozen at the time of the change
+}
+
+// Client is a merchant API client.
+type Client struct {
+	AppID        string
+	Name         string
+	SecretSealed string // the HMAC secret sealed by a SecretBox; never the plain secret
+	// PrevSecretSealed stays valid until PrevSecretUntil after a rotation.
+	PrevSecretSealed string
+	PrevSecretUntil  *time.Time
+	NotifyURL        string
+	Disabled         bool
+	RateLimit        float64 // requests per second; 0 = the server default
+	RateBurst        int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// NotificationRecord is the audit row of one POST /notify/alipay, accepted or not.
+type NotificationRecord struct {
+	ID          int64
+	ReceivedAt  time.Time
+	RemoteAddr  string
+	NotifyID    string
+	OutTradeNo  string
+	TradeStatus string
+	Raw         string // the form body exactly as received
+	Verified    bool   // the signature checked out
+	Outcome     string // "accepted", "duplicate", or "refused: <reason>"
+}
+
+// ChannelCall is a log row of one call to Alipay, for the order timeline.
+type ChannelCall struct {
+	ID         int64
+	OutTradeNo string
+	Method     string // alipay.trade.precreate, …
+	Request    string // business parameters, no secrets
+	Response   string // the answer or the error text
+	Outcome    string // "ok", "rejected", "unknown"
+	Duration   time.Duration
+	CreatedAt  time.Time
+}

@@ -1,0 +1,216 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// errRefused marks a notification the gateway will not act on; the endpoint answers failure.
+type refusal struct{ reason string }
+
+func (r *refusal) Error() string { return "notification refused: " + r.reason }
+
+func refuse(format string, args ...any) error { return &refusal{reason: fmt.Sprintf(format, args...)} }
+
+// HandleNotification verifies and applies one Alipay async notification (SPEC §3). It returns
+// nil only after the resulting change (or the finding that it is a duplicate) is committed;
+// the endpoint then answers "success". Any error means "failure" (Alipay retries). Every
+// notification is kept in the audit table whatever the outcome.
+func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string) error {
+	rec := &NotificationRecord{ReceivedAt: s.now(), RemoteAddr: remoteAddr, Raw: raw}
+	form, perr := url.ParseQuery(raw)
+	if perr == nil {
+		rec.NotifyID, rec.OutTradeNo, rec.TradeStatus = clip(form.Get("notify_id")), clip(form.Get("out_trade_no")), clip(form.Get("trade_status"))
+	}
+	outcome, err := s.handleNotification(ctx, form, perr, rec)
+	if err != nil {
+		rec.Outcome = "refused: " + reasonOf(err)
+		s.log.Warn("notification refused", "notify_id", rec.NotifyID, "out_trade_no", rec.OutTradeNo, "reason", reasonOf(err))
+	} else {
+		rec.Outcome = outcome
+	}
+	if aerr := s.store.InsertNotification(ctx, rec); aerr != nil {
+		s.log.Error("audit of notification failed", "err", aerr)
+		if err == nil {
+			// The change is committed; acknowledging is still right.
+			return nil
+		}
+	}
+	return err
+}
+
+func clip(s string) string { return truncate(s, 64) }
+
+func reasonOf(err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.reason
+	}
+	return ErrorMessage(err)
+}
+
+func (s *Service) handleNotification(ctx context.Context, form url.Values, parseErr error, rec *NotificationRecord) (string, error) {
+	if parseErr != nil {
+		return "", refuse("malformed form")
+	}
+	n, err := s.channel.VerifyNotification(form)
+	if err != nil {
+		if ErrorCode(err) == CodeUnauthorized {
+			return "", refuse("bad signature")
+		}
+		return "", refuse("malformed notification: %s", ErrorMessage(err))
+	}
+	rec.Verified = true
+	if n.AppID != s.channel.AppID() {
+		return "", refuse("app_id %s is not ours", clip(n.AppID))
+	}
+	if want := s.channel.SellerID(); want != "" && n.SellerID != want {
+		return "", refuse("seller_id %s is not ours", clip(n.SellerID))
+	}
+	o, err := s.store.GetOrder(ctx, n.OutTradeNo)
+	if errors.Is(err, ErrNotFound) {
+		return "", refuse("unknown out_trade_no")
+	} else if err != nil {
+		return "", err
+	}
+	if n.TotalAmount != o.TotalAmount {
+		return "", refuse("total_amount %s differs from the order's %s", n.TotalAmount, o.TotalAmount)
+	}
+	t := &Trade{Status: n.TradeStatus, OutTradeNo: n.OutTradeNo, TradeNo: n.TradeNo, TotalAmount: n.TotalAmount,
+		BuyerID: n.BuyerID, BuyerLogonID: n.BuyerLogonID, PaidAt: n.GmtPayment}
+	if s.cfg.ConfirmWithQuery {
+		if t, err = s.confirm(ctx, n); err != nil {
+			return "", err
+		}
+	}
+	return s.applyNotification(ctx, n, t)
+}
+
+// confirm asks Alipay whether the notification tells the truth and returns its trade.
+func (s *Service) confirm(ctx context.Context, n *Notification) (*Trade, error) {
+	t, err := s.channel.Query(ctx, n.OutTradeNo)
+	if err != nil {
+		return nil, refuse("confirming query failed: %s", ErrorMessage(err))
+	}
+	if t.TradeNo != "" && n.TradeNo != "" && t.TradeNo != n.TradeNo {
+		return nil, refuse("trade_no differs from alipay.trade.query")
+	}
+	if t.TotalAmount != n.TotalAmount {
+		return nil, refuse("total_amount differs from alipay.trade.query")
+	}
+	switch n.TradeStatus {
+	case TradeSuccess, TradeFinished:
+		if !t.Status.Paid() && t.Status != TradeClosed {
+			return nil, refuse("notification says %s but alipay.trade.query says %s", n.TradeStatus, t.Status)
+		}
+	case TradeClosed:
+		if t.Status != TradeClosed {
+			return nil, refuse("notification says TRADE_CLOSED but alipay.trade.query says %s", t.Status)
+		}
+	}
+	if n.OutBizNo != "" {
+		res, err := s.channel.RefundQuery(ctx, n.OutTradeNo, n.OutBizNo)
+		if err != nil {
+			return nil, refuse("confirming refund query failed: %s", ErrorMessage(err))
+		}
+		if !res.Found || !res.Succeeded {
+			return nil, refuse("alipay does not confirm refund %s", clip(n.OutBizNo))
+		}
+	}
+	if t.PaidAt == nil && n.GmtPayment != nil {
+		t.PaidAt = n.GmtPayment
+	}
+	return t, nil
+}
+
+// applyNotification applies a verified (and confirmed) notification in one transaction.
+func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Trade) (string, error) {
+	var changed bool
+	var out *Order
+	err := s.tx(ctx, func(q Queries) error {
+		changed = false
+		o, err := q.GetOrder(ctx, n.OutTradeNo)
+		if err != nil {
+			return err
+		}
+		out = o
+		paid := n.TradeStatus.Paid() || n.HasRefund || (t.Status == TradeClosed && t.PaidAt != nil)
+		if paid {
+			c, err := s.markPaid(ctx, q, o, firstNonEmpty(t.TradeNo, n.TradeNo), firstNonEmpty(t.BuyerID, n.BuyerID), firstNonEmpty(t.BuyerLogonID, n.BuyerLogonID), firstTime(t.PaidAt, n.GmtPayment))
+			if err != nil {
+				return err
+			}
+			changed = changed || c
+		}
+		if n.HasRefund && n.OutBizNo != "" {
+			c, err := s.refundFromNotification(ctx, q, o, n)
+			if err != nil {
+				return err
+			}
+			changed = changed || c
+		}
+		if !paid && n.TradeStatus == TradeClosed {
+			c, err := s.markClosed(ctx, q, o)
+			if err != nil {
+				return err
+			}
+			changed = changed || c
+		}
+		if !o.Notified {
+			o.Notified = true
+			if err := q.UpdateOrder(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if changed {
+		s.changed(out)
+		return "accepted", nil
+	}
+	return "duplicate", nil
+}
+
+// refundFromNotification records the refund a notification reports: a pending refund of
+// ours succeeds; a refund made outside the gateway (Alipay's console) is recorded too.
+func (s *Service) refundFromNotification(ctx context.Context, q Queries, o *Order, n *Notification) (bool, error) {
+	r, err := q.GetRefund(ctx, o.OutTradeNo, n.OutBizNo)
+	if errors.Is(err, ErrNotFound) {
+		amount := n.RefundFee - o.RefundedAmount
+		if amount <= 0 || !ValidID(n.OutBizNo) {
+			return false, nil // cumulative total already accounted for
+		}
+		now := s.now()
+		r = &Refund{ClientID: o.ClientID, OutTradeNo: o.OutTradeNo, RefundNo: n.OutBizNo, Amount: amount,
+			Reason: "refunded outside f2fpay", Status: RefundPending, CreatedAt: now, UpdatedAt: now}
+		if err := q.InsertRefund(ctx, r); err != nil {
+			return false, err
+		}
+	} else if err != nil {
+		return false, err
+	}
+	if r.Status == RefundSucceeded {
+		return false, nil
+	}
+	return true, s.applyRefund(ctx, q, o, r, n.GmtRefund)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func firstTime(a, b *time.Time) *time.Time {
+	if a != nil {
+		return a
+	}
+	return b
+}
