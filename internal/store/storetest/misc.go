@@ -1,0 +1,107 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+func testClient(t *testing.T, s payment.Store) {
+	ctx := context.Background()
+	full := &payment.Client{
+		AppID: "app-full", Name: "Vending 7", SecretSealed: "sealed:new", PrevSecretSealed: "sealed:old",
+		PrevSecretUntil: ptr(time.Hour), NotifyURL: "https://merchant.example/hook", Disabled: true,
+		RateLimit: 12.5, RateBurst: 30, CreatedAt: t0, UpdatedAt: at(time.Second),
+	}
+	bare := &payment.Client{AppID: "app-bare", Name: "Kiosk", SecretSealed: "sealed:k", CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)}
+	must(t, "InsertClient full", s.InsertClient(ctx, full))
+	must(t, "InsertClient bare", s.InsertClient(ctx, bare))
+	got, err := s.GetClient(ctx, "app-full")
+	must(t, "GetClient", err)
+	equal(t, "full client", got, full)
+	got, err = s.GetClient(ctx, "app-bare")
+	must(t, "GetClient bare", err)
+	equal(t, "bare client", got, bare)
+
+	wantErr(t, "same app id", s.InsertClient(ctx, &payment.Client{AppID: "app-full", Name: "x", SecretSealed: "y"}), payment.ErrDuplicate)
+
+	full.Name, full.PrevSecretSealed, full.PrevSecretUntil, full.Disabled, full.UpdatedAt = "Renamed", "", nil, false, at(time.Hour)
+	must(t, "UpdateClient", s.UpdateClient(ctx, full))
+	got, err = s.GetClient(ctx, "app-full")
+	must(t, "GetClient after update", err)
+	equal(t, "updated client", got, full)
+
+	list, err := s.ListClients(ctx)
+	must(t, "ListClients", err)
+	equal(t, "ListClients", list, []*payment.Client{full, bare})
+}
+
+func testNonce(t *testing.T, s payment.Store) {
+	ctx := context.Background()
+	ttl := 15 * time.Minute
+	must(t, "first use", s.UseNonce(ctx, "app-a", "n1", t0, t0.Add(ttl)))
+	wantErr(t, "replay", s.UseNonce(ctx, "app-a", "n1", at(time.Minute), at(time.Minute+ttl)), payment.ErrDuplicate)
+	must(t, "same nonce, other app", s.UseNonce(ctx, "app-b", "n1", at(time.Minute), at(time.Minute+ttl)))
+
+	// Once expired, the nonce may be used again, and is then remembered anew.
+	later := at(ttl + time.Second)
+	must(t, "reuse after expiry", s.UseNonce(ctx, "app-a", "n1", later, later.Add(ttl)))
+	wantErr(t, "replay after reuse", s.UseNonce(ctx, "app-a", "n1", later.Add(time.Minute), later.Add(time.Minute+ttl)), payment.ErrDuplicate)
+
+	// Purge forgets only the expired ones.
+	must(t, "short-lived", s.UseNonce(ctx, "app-a", "n2", t0, at(time.Second)))
+	must(t, "short-lived 2", s.UseNonce(ctx, "app-a", "n3", t0, at(2*time.Second)))
+	n, err := s.PurgeNonces(ctx, at(time.Minute))
+	must(t, "PurgeNonces", err)
+	if n != 2 {
+		t.Errorf("PurgeNonces = %d, want 2", n)
+	}
+	wantErr(t, "live nonce after purge", s.UseNonce(ctx, "app-a", "n1", at(time.Minute), at(time.Hour)), payment.ErrDuplicate)
+	n, err = s.PurgeNonces(ctx, at(time.Minute))
+	must(t, "PurgeNonces again", err)
+	if n != 0 {
+		t.Errorf("second PurgeNonces = %d, want 0", n)
+	}
+}
+
+func testAudit(t *testing.T, s payment.Store) {
+	ctx := context.Background()
+	var ns []*payment.NotificationRecord
+	var cs []*payment.ChannelCall
+	for i := 0; i < 4; i++ {
+		otn := "au-1"
+		if i == 2 {
+			otn = "au-2"
+		}
+		n := &payment.NotificationRecord{
+			ReceivedAt: at(time.Duration(i) * time.Second), RemoteAddr: "203.0.113.7:443", NotifyID: seqName("nid", i),
+			OutTradeNo: otn, TradeStatus: "TRADE_SUCCESS", Raw: "a=1&b=%E4%B8%AD&sign=xyz", Verified: i%2 == 0,
+			Outcome: "refused: amount differs",
+		}
+		must(t, "InsertNotification", s.InsertNotification(ctx, n))
+		c := &payment.ChannelCall{
+			OutTradeNo: otn, Method: "alipay.trade.query", Request: `{"out_trade_no":"` + otn + `"}`,
+			Response: `{"code":"10000"}`, Outcome: "ok", Duration: 1234567891 * time.Nanosecond,
+			CreatedAt: at(time.Duration(i) * time.Second),
+		}
+		must(t, "InsertChannelCall", s.InsertChannelCall(ctx, c))
+		if n.ID == 0 || c.ID == 0 {
+			t.Fatalf("IDs not set: %d %d", n.ID, c.ID)
+		}
+		ns, cs = append(ns, n), append(cs, c)
+	}
+	gotN, err := s.ListNotifications(ctx, "au-1", 10)
+	must(t, "ListNotifications", err)
+	equal(t, "notifications newest first", gotN, []*payment.NotificationRecord{ns[3], ns[1], ns[0]})
+	gotN, err = s.ListNotifications(ctx, "", 2)
+	must(t, "ListNotifications all", err)
+	equal(t, "all notifications, limit", gotN, []*payment.NotificationRecord{ns[3], ns[2]})
+	gotC, err := s.ListChannelCalls(ctx, "au-1", 10)
+	must(t, "ListChannelCalls", err)
+	equal(t, "channel calls newest first", gotC, []*payment.ChannelCall{cs[3], cs[1], cs[0]})
+	gotC, err = s.ListChannelCalls(ctx, "au-2", 1)
+	must(t, "ListChannelCalls au-2", err)
+	equal(t, "channel calls of au-2", gotC, []*payment.ChannelCall{cs[2]})
+}
