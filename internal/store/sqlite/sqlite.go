@@ -31,7 +31,8 @@ const maxConns = 8
 // standalone, each committing by itself. It is safe for concurrent use.
 type Store struct {
 	queries
-	db *sql.DB
+	db            *sql.DB
+	appliedAtOpen int
 }
 
 var _ payment.Store = (*Store)(nil)
@@ -62,12 +63,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if _, err := s.Migrate(ctx); err != nil {
+	n, err := s.Migrate(ctx)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.appliedAtOpen = n
 	return s, nil
 }
+
+// AppliedAtOpen tells how many migrations Open applied.
+func (s *Store) AppliedAtOpen() int { return s.appliedAtOpen }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
