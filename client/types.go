@@ -1,0 +1,142 @@
+package client
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Order statuses (SPEC §2.2).
+const (
+	StatusPending  = "pending"
+	StatusPaid     = "paid"
+	StatusClosed   = "closed"
+	StatusRefunded = "refunded"
+)
+
+// Refund statuses.
+const (
+	RefundPending   = "pending"
+	RefundSucceeded = "succeeded"
+	RefundFailed    = "failed"
+)
+
+// Event types.
+const (
+	EventPaymentSucceeded = "payment.succeeded"
+	EventPaymentClosed    = "payment.closed"
+	EventRefundSucceeded  = "refund.succeeded"
+	EventRefundFailed     = "refund.failed"
+)
+
+// Payment is an order as the gateway reports it. Money is a string in yuan with two
+// decimals ("9.90").
+type Payment struct {
+	OutTradeNo     string            `json:"out_trade_no"`
+	TotalAmount    string            `json:"total_amount"`
+	Subject        string            `json:"subject"`
+	Body           string            `json:"body"`
+	Status         string            `json:"status"`
+	TradeNo        string            `json:"trade_no"`
+	BuyerLogonID   string            `json:"buyer_logon_id"`
+	QRCode         string            `json:"qr_code"`
+	CashierURL     string            `json:"cashier_url"`
+	QRImageURL     string            `json:"qr_image_url"`
+	RefundedAmount string            `json:"refunded_amount"`
+	CreatedAt      time.Time         `json:"created_at"`
+	ExpiresAt      time.Time         `json:"expires_at"`
+	PaidAt         *time.Time        `json:"paid_at"`
+	ClosedAt       *time.Time        `json:"closed_at"`
+	Metadata       map[string]string `json:"metadata"`
+	// Late is true on a payment that arrived after the order was closed.
+	Late bool `json:"late,omitempty"`
+}
+
+// CreateRequest asks for a new order. OutTradeNo, TotalAmount and Subject are required.
+type CreateRequest struct {
+	OutTradeNo     string            `json:"out_trade_no"`
+	TotalAmount    string            `json:"total_amount"`
+	Subject        string            `json:"subject"`
+	Body           string            `json:"body,omitempty"`
+	TimeoutMinutes int               `json:"timeout_minutes,omitempty"`
+	NotifyURL      string            `json:"notify_url,omitempty"`
+	Metadata       map[string]string `json:"metadata,omitempty"`
+}
+
+// Refund is one refund of an order.
+type Refund struct {
+	RefundNo      string     `json:"refund_no"`
+	OutTradeNo    string     `json:"out_trade_no"`
+	RefundAmount  string     `json:"refund_amount"`
+	Reason        string     `json:"reason"`
+	Status        string     `json:"status"`
+	FailureReason string     `json:"failure_reason"`
+	CreatedAt     time.Time  `json:"created_at"`
+	SucceededAt   *time.Time `json:"succeeded_at"`
+}
+
+// RefundRequest asks for a refund; the same RefundNo again is idempotent.
+type RefundRequest struct {
+	OutTradeNo   string `json:"out_trade_no"`
+	RefundNo     string `json:"refund_no"`
+	RefundAmount string `json:"refund_amount"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+// Event is a change the gateway reports, as listed by Events and posted to webhooks.
+// Data holds a Payment (payment.*) or a Refund (refund.*).
+type Event struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Payment decodes the data of a payment.* event.
+func (e *Event) Payment() (*Payment, error) {
+	var p Payment
+	if err := json.Unmarshal(e.Data, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// Refund decodes the data of a refund.* event.
+func (e *Event) Refund() (*Refund, error) {
+	var r Refund
+	if err := json.Unmarshal(e.Data, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// PaymentList is one page of orders, newest first.
+type PaymentList struct {
+	Data    []Payment `json:"data"`
+	HasMore bool      `json:"has_more"`
+	// NextCursor is passed as ListOptions.Cursor for the next page; empty on the last.
+	NextCursor string `json:"next_cursor"`
+}
+
+// EventList is one page of events, oldest first.
+type EventList struct {
+	Data    []Event `json:"data"`
+	HasMore bool    `json:"has_more"`
+	// NextAfter is passed as after to read on; it stays put when nothing new was listed.
+	NextAfter int64 `json:"next_after"`
+}
+
+// QueryOptions tune Query.
+type QueryOptions struct {
+	// Sync asks Alipay for the order's state before answering.
+	Sync bool
+	// Wait holds the answer until the order leaves pending or this long passes (at most
+	// 60 s, rounded up to whole seconds). The HTTP client's timeout must allow for it.
+	Wait time.Duration
+}
+
+// ListOptions filter and page List.
+type ListOptions struct {
+	Status string // "" = any
+	Limit  int    // 0 = the server's default (20); at most 100
+	Cursor string // the NextCursor of the previous page
+}

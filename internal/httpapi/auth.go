@@ -1,0 +1,209 @@
+package httpapi
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// Authentication headers (SPEC §2.1).
+const (
+	headerAppID     = "X-App-Id"
+	headerTimestamp = "X-Timestamp"
+	headerNonce     = "X-Nonce"
+	headerSignature = "X-Signature"
+)
+
+// TimestampWindow is how far X-Timestamp may be from the server's clock (SPEC §2.1).
+const TimestampWindow = 300 * time.Second
+
+var (
+	appIDPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	noncePattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+	timestampPattern = regexp.MustCompile(`^[0-9]{1,12}$`)
+	signaturePattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+func unauthorized(msg string) error { return payment.Errorf(payment.CodeUnauthorized, "%s", msg) }
+
+// authenticate checks the HMAC-SHA256 request signature of SPEC §2.1. The cheap header
+// checks come first, then the client's secrets, then the signature over the body; only a
+// request whose signature verifies records its nonce, so a forged request cannot burn one.
+// On success the client and the exact body bytes are left in the context.
+func (s *server) authenticate(c *gin.Context) {
+	h := c.Request.Header
+	appID, ts, nonce, sig := h.Get(headerAppID), h.Get(headerTimestamp), h.Get(headerNonce), h.Get(headerSignature)
+	if err := s.checkHeaders(appID, ts, nonce, sig); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	client, secrets, err := s.svc.ClientSecrets(ctx, appID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	body, ok := s.readBody(c)
+	if !ok {
+		return
+	}
+	query, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		writeError(c, payment.Errorf(payment.CodeInvalidParameter, "malformed query string"))
+		return
+	}
+	want := stringToSign(c.Request.Method, c.Request.URL.EscapedPath(), canonicalQuery(query), ts, nonce, body)
+	if !verifyAny(secrets, want, sig) {
+		writeError(c, unauthorized("bad signature"))
+		return
+	}
+	if err := s.svc.UseNonce(ctx, appID, nonce); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Set(ctxClient, client)
+	c.Set(ctxBody, body)
+	c.Next()
+}
+
+// checkHeaders validates the four headers' presence and form and the timestamp window.
+func (s *server) checkHeaders(appID, ts, nonce, sig string) error {
+	switch {
+	case appID == "":
+		return unauthorized("missing X-App-Id header")
+	case ts == "":
+		return unauthorized("missing X-Timestamp header")
+	case nonce == "":
+		return unauthorized("missing X-Nonce header")
+	case sig == "":
+		return unauthorized("missing X-Signature header")
+	}
+	if !appIDPattern.MatchString(appID) { // no database lookup for what cannot be an app id
+		return unauthorized("unknown or disabled app id")
+	}
+	if !timestampPattern.MatchString(ts) {
+		return unauthorized("invalid X-Timestamp header: want Unix seconds")
+	}
+	sec, _ := strconv.ParseInt(ts, 10, 64) // twelve digits at most: cannot overflow
+	if math.Abs(float64(s.clock.Now().Unix()-sec)) > TimestampWindow.Seconds() {
+		return unauthorized("timestamp outside the 300 s window")
+	}
+	if !noncePattern.MatchString(nonce) {
+		return unauthorized("invalid nonce")
+	}
+	if !signaturePattern.MatchString(sig) {
+		return unauthorized("bad signature")
+	}
+	return nil
+}
+
+// readBody reads the whole body, at most maxBody bytes; above that it answers 413.
+func (s *server) readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		writeErrorStatus(c, http.StatusRequestEntityTooLarge,
+			payment.Errorf(payment.CodeInvalidParameter, "request body is larger than %d bytes", s.maxBody))
+		return nil, false
+	case err != nil:
+		writeError(c, payment.Errorf(payment.CodeInvalidParameter, "request body could not be read"))
+		return nil, false
+	}
+	return body, true
+}
+
+// verifyAny compares sig with the signature under every secret, in constant time per
+// comparison and without stopping early, so timing reveals neither which secret matched
+// nor how much of the signature did.
+func verifyAny(secrets [][]byte, stringToSign, sig string) bool {
+	ok := false
+	for _, secret := range secrets {
+		mac := hmac.New(sha256.New, secret)
+		mac.Write([]byte(stringToSign))
+		want := hex.EncodeToString(mac.Sum(nil))
+		if hmac.Equal([]byte(want), []byte(sig)) {
+			ok = true
+		}
+	}
+	return ok
+}
+
+// stringToSign builds SPEC §2.1's
+// METHOD \n PATH \n CANONICAL_QUERY \n X-Timestamp \n X-Nonce \n hex(sha256(body)).
+func stringToSign(method, escapedPath, canonicalQuery, ts, nonce string, body []byte) string {
+	sum := sha256.Sum256(body)
+	return strings.Join([]string{method, escapedPath, canonicalQuery, ts, nonce, hex.EncodeToString(sum[:])}, "\n")
+}
+
+// canonicalQuery sorts the parameters by key, then value (as decoded bytes), encodes each
+// key and value per RFC 3986 and joins the key=value pairs with "&".
+func canonicalQuery(q url.Values) string {
+	type pair struct{ k, v string }
+	pairs := make([]pair, 0, len(q))
+	for k, vs := range q {
+		for _, v := range vs {
+			pairs = append(pairs, pair{k, v})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].k != pairs[j].k {
+			return pairs[i].k < pairs[j].k
+		}
+		return pairs[i].v < pairs[j].v
+	})
+	parts := make([]string, len(pairs))
+	for i, p := range pairs {
+		parts[i] = rfc3986(p.k) + "=" + rfc3986(p.v)
+	}
+	return strings.Join(parts, "&")
+}
+
+// rfc3986 percent-encodes every byte except the unreserved A-Z a-z 0-9 - . _ ~, with
+// upper-case hex digits (so a space is %20, never +).
+func rfc3986(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ('A' <= ch && ch <= 'Z') || ('a' <= ch && ch <= 'z') || ('0' <= ch && ch <= '9') ||
+			ch == '-' || ch == '.' || ch == '_' || ch == '~' {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[ch>>4])
+		b.WriteByte(hexDigits[ch&15])
+	}
+	return b.String()
+}
+
+// rateLimit applies the optional Limiter to the authenticated client.
+func (s *server) rateLimit(c *gin.Context) {
+	if s.limiter == nil {
+		c.Next()
+		return
+	}
+	client, _ := c.Value(ctxClient).(*payment.Client)
+	if ok, retry := s.limiter.Allow(c.Request.Context(), client); !ok {
+		secs := int(math.Ceil(retry.Seconds()))
+		c.Header("Retry-After", strconv.Itoa(max(secs, 1)))
+		writeError(c, payment.Errorf(payment.CodeRateLimited, "too many requests; retry after %d s", max(secs, 1)))
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,284 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/httpapi"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+)
+
+const alipayAppID = "2021000000000001"
+
+// The app key pair is expensive to generate; every test shares one.
+var (
+	keyOnce               sync.Once
+	appPrivPEM, appPubPEM string
+)
+
+func appKeys(t testing.TB) (string, string) {
+	t.Helper()
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			panic(err)
+		}
+		pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+		if err != nil {
+			panic(err)
+		}
+		appPrivPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		appPubPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	})
+	return appPrivPEM, appPubPEM
+}
+
+// testBundle is one gateway on httptest with real SQLite, the real Alipay channel and the
+// simulator mounted under /sandbox on the same server.
+type testBundle struct {
+	srv     *httptest.Server
+	svc     *payment.Service
+	store   *sqlite.Store
+	sb      *sandbox.Sandbox
+	appID   string
+	secret  string
+	client  *client.Client
+	changes chan *payment.Order // every committed order change (Service.OnChange)
+}
+
+type setupOptions struct {
+	extra   func(*gin.Engine)
+	waiter  httpapi.Waiter
+	limiter httpapi.Limiter
+	logger  *slog.Logger
+}
+
+func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
+	t.Helper()
+	var o setupOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	ctx := context.Background()
+	priv, pub := appKeys(t)
+
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+
+	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	if err := sb.RegisterApp(alipayAppID, pub); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := alipay.New(alipay.Config{AppID: alipayAppID, PrivateKey: priv,
+		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: srv.URL + "/sandbox/gateway.do"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f2fpay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	box, err := secretbox.New(secretbox.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := payment.NewService(st, ch, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	changes := make(chan *payment.Order, 256)
+	svc.OnChange(func(o *payment.Order) {
+		select {
+		case changes <- o:
+		default:
+		}
+	})
+	handler = httpapi.New(httpapi.Config{
+		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger,
+		Extra: func(e *gin.Engine) {
+			e.Any("/sandbox/*path", gin.WrapH(sb))
+			if o.extra != nil {
+				o.extra(e)
+			}
+		},
+	})
+	cl, secret, err := svc.CreateClient(ctx, "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{srv: srv, svc: svc, store: st, sb: sb, appID: cl.AppID, secret: secret,
+		client: client.New(srv.URL, cl.AppID, secret), changes: changes}
+}
+
+// waitStatus waits until a committed change shows the order in status.
+func (b *testBundle) waitStatus(t *testing.T, outTradeNo string, status payment.Status) {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case o := <-b.changes:
+			if o.OutTradeNo == outTradeNo && o.Status == status {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("order %s did not become %s", outTradeNo, status)
+		}
+	}
+}
+
+// waitNotified waits until the simulator has recorded that the gateway answered "success"
+// to a notification for the order. The simulator records the attempt only after our answer
+// reaches it, which is after the change committed, so this polls the simulator briefly.
+func (b *testBundle) waitNotified(t *testing.T, outTradeNo string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, a := range b.sb.Notifications(outTradeNo) {
+			if a.Success && a.Response == "success" {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no notification for %s answered success: %+v", outTradeNo, b.sb.Notifications(outTradeNo))
+}
+
+// rawRequest describes one hand-made request; sign* fields, when set, are what is signed
+// instead of what is sent.
+type rawRequest struct {
+	method, path, query string
+	body                []byte
+	appID, secret       string
+	ts                  string
+	nonce               string
+	signPath, signQuery string
+	signBody            []byte
+	header              func(http.Header) // last word on the headers
+}
+
+type rawResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends r signed as SPEC §2.1 says (with b's credentials unless r names others).
+func (b *testBundle) do(t *testing.T, r rawRequest) rawResponse {
+	t.Helper()
+	if r.appID == "" {
+		r.appID = b.appID
+	}
+	if r.secret == "" {
+		r.secret = b.secret
+	}
+	if r.ts == "" {
+		r.ts = strconv.FormatInt(time.Now().Unix(), 10)
+	}
+	if r.nonce == "" {
+		r.nonce = client.NewNonce()
+	}
+	signPath, signQuery, signBody := r.path, r.query, r.body
+	if r.signPath != "" {
+		signPath = r.signPath
+	}
+	if r.signQuery != "" {
+		signQuery = r.signQuery
+	}
+	if r.signBody != nil {
+		signBody = r.signBody
+	}
+	u := b.srv.URL + r.path
+	if r.query != "" {
+		u += "?" + r.query
+	}
+	req, err := http.NewRequest(r.method, u, bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-App-Id", r.appID)
+	req.Header.Set("X-Timestamp", r.ts)
+	req.Header.Set("X-Nonce", r.nonce)
+	req.Header.Set("X-Signature", client.Sign(r.secret, r.method, signPath, signQuery, r.ts, r.nonce, signBody))
+	if r.header != nil {
+		r.header(req.Header)
+	}
+	return send(t, req)
+}
+
+func send(t *testing.T, req *http.Request) rawResponse {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rawResponse{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+// wantError checks status, the exact shape {"error":{code,message,request_id}} with the
+// request id of the X-Request-Id header, and that the message contains msg.
+func wantError(t *testing.T, r rawResponse, status int, code, msg string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	var env map[string]map[string]string
+	if err := json.Unmarshal(r.body, &env); err != nil || len(env) != 1 || env["error"] == nil {
+		t.Fatalf("not an error object: %s", r.body)
+	}
+	e := env["error"]
+	if e["code"] != code || !bytes.Contains([]byte(e["message"]), []byte(msg)) {
+		t.Fatalf("error %v, want %s containing %q", e, code, msg)
+	}
+	if e["request_id"] == "" || e["request_id"] != r.header.Get("X-Request-Id") {
+		t.Fatalf("request_id %q, X-Request-Id %q", e["request_id"], r.header.Get("X-Request-Id"))
+	}
+}
+
+func wantClientError(t *testing.T, err error, status int, code string) *client.Error {
+	t.Helper()
+	ce, ok := err.(*client.Error)
+	if !ok {
+		t.Fatalf("error %v (%T), want *client.Error %d %s", err, err, status, code)
+	}
+	if ce.Status != status || ce.Code != code || ce.RequestID == "" || ce.Message == "" {
+		t.Fatalf("error %+v, want %d %s with message and request id", ce, status, code)
+	}
+	return ce
+}
+
+func createReq(no, amount string) client.CreateRequest {
+	return client.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "测试商品"}
+}

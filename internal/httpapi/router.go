@@ -1,0 +1,105 @@
+// Package httpapi is the HTTP adapter of the gateway: the merchant API of SPEC §2 on Gin,
+// the Alipay notify endpoint of SPEC §3, and the health probes. Handlers are thin: they
+// decode and check the request, call the payment.Service, and render its answer; every
+// error goes through writeError, the one place that maps error codes to HTTP statuses.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// DefaultMaxBody is the request body limit of SPEC §2.3 (64 KiB).
+const DefaultMaxBody = 64 << 10
+
+// Waiter holds a query (`?wait=N`) until the order leaves pending or timeout passes, and
+// returns the order as it then is. Implementations must start listening for changes before
+// they re-read the order, so that a change between the handler's read and the wait is not
+// missed. Errors are coded like payment.Service's.
+type Waiter interface {
+	WaitSettled(ctx context.Context, o *payment.Order, timeout time.Duration) (*payment.Order, error)
+}
+
+// Limiter rate-limits authenticated clients. Allow reports whether the client may make one
+// more request now, and if not, after how long it may try again.
+type Limiter interface {
+	Allow(ctx context.Context, c *payment.Client) (ok bool, retryAfter time.Duration)
+}
+
+// Config wires the HTTP adapter.
+type Config struct {
+	Service *payment.Service // required
+	Logger  *slog.Logger     // nil = discard
+	Clock   payment.Clock    // checks X-Timestamp; nil = the system clock
+	// Extra mounts further routes on the engine (the sandbox under /sandbox, the cashier,
+	// the console, metrics) so that they share the request id, recovery and access log.
+	Extra func(*gin.Engine)
+	// MaxBody limits request bodies; 0 = DefaultMaxBody.
+	MaxBody int64
+	// Waiter serves `?wait=N` on queries; nil answers immediately.
+	Waiter Waiter
+	// Limiter rate-limits the merchant API after authentication; nil = no limit.
+	Limiter Limiter
+	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed when
+	// taking the client IP (notify audit, access log); nil trusts none.
+	TrustedProxies []string
+}
+
+type server struct {
+	svc     *payment.Service
+	log     *slog.Logger
+	clock   payment.Clock
+	maxBody int64
+	waiter  Waiter
+	limiter Limiter
+}
+
+// New builds the gateway's HTTP handler. It panics on an invalid TrustedProxies entry,
+// which is a programming or configuration error caught at start-up.
+func New(cfg Config) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	s := &server{svc: cfg.Service, log: cfg.Logger, clock: cfg.Clock, maxBody: cfg.MaxBody,
+		waiter: cfg.Waiter, limiter: cfg.Limiter}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.clock == nil {
+		s.clock = payment.SystemClock{}
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBody
+	}
+
+	e := gin.New()
+	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		panic("httpapi: invalid trusted proxies: " + err.Error())
+	}
+	e.Use(s.requestID, s.accessLog, s.recovery)
+	e.NoRoute(func(c *gin.Context) {
+		writeError(c, payment.Errorf(payment.CodeNotFound, "no such route"))
+	})
+
+	e.GET("/health", s.health)
+	e.GET("/ready", s.ready)
+	e.POST("/notify/alipay", s.notify)
+
+	api := e.Group("/api/v1/payment", s.authenticate, s.rateLimit)
+	api.POST("/create", s.createPayment)
+	api.GET("/query/:out_trade_no", s.queryPayment)
+	api.POST("/close", s.closePayment)
+	api.GET("/list", s.listPayments)
+	api.POST("/refund", s.createRefund)
+	api.GET("/refund/query/:out_trade_no/:refund_no", s.queryRefund)
+	api.GET("/events", s.listEvents)
+
+	if cfg.Extra != nil {
+		cfg.Extra(e)
+	}
+	return e
+}
