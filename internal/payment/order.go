@@ -187,7 +187,10 @@ func (s *Service) markPaid(ctx context.Context, q Queries, o *Order, tradeNo, bu
 	if err != nil {
 		return false, err
 	}
-	return true, q.InsertEvent(ctx, ev)
+	if err := q.InsertEvent(ctx, ev); err != nil {
+		return false, err
+	}
+	return true, s.scheduleLateRefund(ctx, q, o)
 }
 
 // markClosed moves a pending o to closed and writes payment.closed.

@@ -10,6 +10,9 @@ import (
 // itself) and inside Store.Tx. Every method returns ErrNotFound, ErrDuplicate or ErrStale
 // (compare with errors.Is) or an uncoded error for a failure of the database itself.
 type Queries interface {
+	DeliveryQueries  // webhook delivery state of the outbox (outbox.go)
+	ReconcileQueries // claiming due orders and refunds (outbox.go)
+
 	// Clients.
 	InsertClient(ctx context.Context, c *Client) error
 	GetClient(ctx context.Context, appID string) (*Client, error)

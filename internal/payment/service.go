@@ -43,6 +43,7 @@ type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	changed func(*Order) // called after a committed state change (live status)
+	onEvent func()       // called after a committed transaction that wrote an event
 }
 
 // NewService wires the core. logger may be nil.
@@ -65,7 +66,7 @@ func NewService(store Store, channel Channel, box SecretBox, clock Clock, cfg Co
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}}
+	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, onEvent: func() {}}
 }
 
 // OnChange registers fn to be called after every committed change of an order.
@@ -79,11 +80,16 @@ func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) now() time.Time { return Now(s.clock) }
 
-// tx runs fn in a transaction, again when a concurrent writer made it stale.
+// tx runs fn in a transaction, again when a concurrent writer made it stale; after a commit
+// that wrote an event it calls the OnEvent hooks.
 func (s *Service) tx(ctx context.Context, fn func(q Queries) error) error {
 	var err error
 	for attempt := 0; attempt < 8; attempt++ {
-		err = s.store.Tx(ctx, fn)
+		w := &eventWatch{}
+		err = s.store.Tx(ctx, func(q Queries) error { w.Queries = q; return fn(w) })
+		if err == nil && w.wrote {
+			s.onEvent()
+		}
 		if !errors.Is(err, ErrStale) {
 			return err
 		}

@@ -39,6 +39,14 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"TxPanic", testTxPanic},
 		{"TxIsolation", testTxIsolation},
 		{"TxConcurrency", testTxConcurrency},
+		// Outbox delivery and reconciler claims (issue 5): delivery.go, claim.go.
+		{"DeliveryCreated", testDeliveryCreated},
+		{"DeliveryLease", testDeliveryLease},
+		{"DeliveryAttempts", testDeliveryAttempts},
+		{"DeliveryClaimRace", testDeliveryClaimRace},
+		{"ClaimDueOrders", testClaimDueOrders},
+		{"ClaimDueRefunds", testClaimDueRefunds},
+		{"ClaimRace", testClaimRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

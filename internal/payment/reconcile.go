@@ -1,0 +1,214 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// maxVerifyChecks bounds the extra queries of an order closed locally without Alipay's
+// confirmation; after that only a notification can still report a late payment.
+const maxVerifyChecks = 12
+
+// ReconcileOrder brings one due order (claimed by the reconciler) in line with Alipay:
+//   - pending, not expired: alipay.trade.query; a payment or a close found is applied, else
+//     the next check is scheduled (CheckSchedule counted from creation, then every last
+//     step, never later than the expiry);
+//   - pending, expired: queried, then closed at Alipay (the QR dies) and locally with
+//     payment.closed. When Alipay cannot be reached the close is retried until the last
+//     schedule step past expiry, then done locally only (Alipay ends the trade itself at
+//     time_expire) and the order is queried once more later, so that a payment that slipped
+//     in is still recorded (late);
+//   - closed with a check due: that final query; a payment found is recorded late.
+//
+// An unknown outcome is never decided: the order is checked again later.
+func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
+	if o.Status != StatusPending {
+		return s.verifyClosed(ctx, o)
+	}
+	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	if err != nil {
+		s.log.Warn("reconcile query failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+		return s.rescheduleOrder(ctx, o.OutTradeNo)
+	}
+	cur, err := s.applyTrade(ctx, o.OutTradeNo, t)
+	if err != nil {
+		return err
+	}
+	if cur.Status != StatusPending {
+		return nil
+	}
+	if s.now().Before(cur.ExpiresAt) {
+		return s.rescheduleOrder(ctx, cur.OutTradeNo)
+	}
+	return s.expire(ctx, cur)
+}
+
+// expire closes an expired pending order at Alipay and locally.
+func (s *Service) expire(ctx context.Context, o *Order) error {
+	err := s.channel.Close(ctx, o.OutTradeNo)
+	var e *Error
+	if errors.As(err, &e) && e.AlipaySubCode == "ACQ.TRADE_STATUS_ERROR" {
+		// Paid (or closed) at Alipay in the meantime: record what Alipay says.
+		cur, serr := s.Sync(ctx, o.OutTradeNo)
+		if serr != nil || cur.Status == StatusPending {
+			return s.rescheduleOrder(ctx, o.OutTradeNo)
+		}
+		return nil
+	}
+	confirmed := err == nil
+	if !confirmed {
+		if s.now().Before(o.ExpiresAt.Add(s.lastStep())) {
+			s.log.Warn("close at alipay failed; retrying", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+			return s.rescheduleOrder(ctx, o.OutTradeNo)
+		}
+		s.log.Warn("close at alipay failed past expiry; closing locally", "out_trade_no", o.OutTradeNo,
+			"code", string(ErrorCode(err)))
+	}
+	var closed *Order
+	err = s.tx(ctx, func(q Queries) error {
+		cur, err := q.GetOrder(ctx, o.OutTradeNo)
+		if err != nil {
+			return err
+		}
+		closed = nil
+		changed, err := s.markClosed(ctx, q, cur)
+		if err != nil || !changed {
+			return err
+		}
+		closed = cur
+		if !confirmed {
+			next := s.now().Add(s.lastStep())
+			cur.NextCheckAt, cur.CheckCount = &next, 0
+			return q.UpdateOrder(ctx, cur)
+		}
+		return nil
+	})
+	if err == nil && closed != nil {
+		s.changed(closed)
+	}
+	return err
+}
+
+// verifyClosed is the final query of an order closed without Alipay's confirmation.
+func (s *Service) verifyClosed(ctx context.Context, o *Order) error {
+	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	if err == nil {
+		if _, err = s.applyTrade(ctx, o.OutTradeNo, t); err != nil {
+			return err
+		}
+	}
+	return s.tx(ctx, func(q Queries) error {
+		cur, gerr := q.GetOrder(ctx, o.OutTradeNo)
+		if gerr != nil || cur.NextCheckAt == nil || cur.Status == StatusPending {
+			return gerr
+		}
+		if err != nil && cur.CheckCount < maxVerifyChecks {
+			next := s.now().Add(s.lastStep())
+			cur.NextCheckAt, cur.CheckCount = &next, cur.CheckCount+1
+		} else {
+			cur.NextCheckAt = nil
+		}
+		return q.UpdateOrder(ctx, cur)
+	})
+}
+
+// rescheduleOrder counts a check of a pending order and sets its next one.
+func (s *Service) rescheduleOrder(ctx context.Context, outTradeNo string) error {
+	return s.tx(ctx, func(q Queries) error {
+		o, err := q.GetOrder(ctx, outTradeNo)
+		if err != nil || o.NextCheckAt == nil {
+			return err
+		}
+		now := s.now()
+		o.CheckCount++
+		next := s.nextCheck(o, now)
+		o.NextCheckAt = &next
+		return q.UpdateOrder(ctx, o)
+	})
+}
+
+// nextCheck is when to query o again after o.CheckCount checks: the schedule counted from
+// creation, then every last step, capped at the expiry; past the expiry, the first step.
+func (s *Service) nextCheck(o *Order, now time.Time) time.Time {
+	sched := s.cfg.CheckSchedule
+	if !now.Before(o.ExpiresAt) {
+		return now.Add(sched[0])
+	}
+	next := now.Add(s.lastStep())
+	if o.CheckCount < len(sched) {
+		next = o.CreatedAt.Add(sched[o.CheckCount])
+	}
+	if !next.After(now) {
+		next = now.Add(sched[0])
+	}
+	if next.After(o.ExpiresAt) {
+		next = o.ExpiresAt
+	}
+	return next
+}
+
+func (s *Service) lastStep() time.Duration { return s.cfg.CheckSchedule[len(s.cfg.CheckSchedule)-1] }
+
+// ReconcileRefund resolves one due pending refund: alipay.trade.fastpay.refund.query;
+// found and succeeded → succeeded (refund.succeeded); not found → alipay.trade.refund again
+// with the same out_request_no and amount (rejected → failed with refund.failed); anything
+// unknown → checked again later.
+func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
+	if r.Status != RefundPending {
+		return s.rescheduleRefund(ctx, r)
+	}
+	res, err := s.channel.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
+	switch {
+	case err != nil:
+		s.log.Warn("reconcile refund query failed", "out_trade_no", r.OutTradeNo, "refund_no", r.RefundNo, "code", string(ErrorCode(err)))
+	case res.Found && res.Succeeded:
+		_, err = s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
+		return err
+	case !res.Found:
+		if _, err = s.executeRefund(ctx, r); err == nil || !IsUnknownOutcome(err) {
+			return nil // succeeded, or rejected and failed with refund.failed
+		}
+	}
+	return s.rescheduleRefund(ctx, r)
+}
+
+// rescheduleRefund sets a pending refund's next check (back-off on CheckSchedule's steps),
+// or clears the check of one that is no longer pending.
+func (s *Service) rescheduleRefund(ctx context.Context, r *Refund) error {
+	return s.tx(ctx, func(q Queries) error {
+		cur, err := q.GetRefund(ctx, r.OutTradeNo, r.RefundNo)
+		if err != nil || cur.NextCheckAt == nil {
+			return err
+		}
+		if cur.Status != RefundPending {
+			cur.NextCheckAt = nil
+		} else {
+			step := s.cfg.CheckSchedule[min(cur.CheckCount, len(s.cfg.CheckSchedule)-1)]
+			next := s.now().Add(step)
+			cur.NextCheckAt, cur.CheckCount = &next, cur.CheckCount+1
+		}
+		cur.UpdatedAt = s.now()
+		return q.UpdateRefund(ctx, cur)
+	})
+}
+
+// scheduleLateRefund records, in the transaction that recorded a late payment, a pending
+// full refund due now when LatePayment is "refund"; the reconciler executes it.
+func (s *Service) scheduleLateRefund(ctx context.Context, q Queries, o *Order) error {
+	if !o.Late || s.cfg.LatePayment != LatePaymentRefund {
+		return nil
+	}
+	now := s.now()
+	no := "late-" + o.OutTradeNo[:min(len(o.OutTradeNo), 59)] // out_trade_no is ASCII
+	r := &Refund{ClientID: o.ClientID, OutTradeNo: o.OutTradeNo, RefundNo: no, Amount: o.TotalAmount - o.RefundedAmount,
+		Reason: "late payment for a closed order", Status: RefundPending, CreatedAt: now, UpdatedAt: now, NextCheckAt: &now}
+	err := q.InsertRefund(ctx, r)
+	if errors.Is(err, ErrDuplicate) {
+		return nil
+	}
+	if err == nil {
+		s.log.Info("late payment: automatic refund scheduled", "out_trade_no", o.OutTradeNo, "refund_no", no)
+	}
+	return err
+}

@@ -1,0 +1,197 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// DefaultSchedule is SPEC §4's webhook retry schedule: the waits after the 1st, 2nd, …
+// failed attempt; after the last one fails too, the delivery is dead.
+var DefaultSchedule = []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute,
+	time.Hour, 2 * time.Hour, 6 * time.Hour, 15 * time.Hour}
+
+// DispatcherConfig tunes the webhook dispatcher; zero values take the defaults.
+type DispatcherConfig struct {
+	Schedule    []time.Duration // retry waits; default DefaultSchedule
+	Timeout     time.Duration   // per POST; default 10 s
+	Lease       time.Duration   // how long a claim is held; default Timeout + 30 s
+	Concurrency int             // POSTs in flight at most; default 8
+	Poll        time.Duration   // look for due retries this often; default 1 s
+	HTTPClient  *http.Client    // default: no redirects followed
+	Clock       payment.Clock   // default the system clock
+	Logger      *slog.Logger    // default discard
+}
+
+// Dispatcher delivers the events outbox as signed webhooks (SPEC §4), at least once per
+// event, with retries on the schedule; safe to run on several instances at once.
+type Dispatcher struct {
+	svc   *payment.Service
+	store payment.Store
+	cfg   DispatcherConfig
+	log   *slog.Logger
+	id    string
+	seq   atomic.Int64
+	slots chan struct{} // one token per delivery in flight
+	freed chan struct{}
+	wg    sync.WaitGroup
+	loop  loop
+}
+
+// NewDispatcher builds a dispatcher over svc and subscribes it to svc's new events (OnEvent),
+// so that they are delivered at once rather than at the next poll.
+func NewDispatcher(svc *payment.Service, cfg DispatcherConfig) *Dispatcher {
+	if len(cfg.Schedule) == 0 {
+		cfg.Schedule = DefaultSchedule
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = cfg.Timeout + 30*time.Second
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = payment.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Dispatcher{svc: svc, store: svc.Store(), cfg: cfg, log: cfg.Logger, id: instanceID(),
+		slots: make(chan struct{}, cfg.Concurrency), freed: make(chan struct{}, 1), loop: newLoop()}
+	svc.OnEvent(d.Wake)
+	return d
+}
+
+// Start delivers in the background until ctx ends or Stop.
+func (d *Dispatcher) Start(ctx context.Context) {
+	d.loop.start(ctx, d.cfg.Poll, func(ctx context.Context) bool {
+		n, err := d.claim(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("webhook claim failed", "err", err)
+		}
+		return n > 0 && len(d.slots) < cap(d.slots)
+	}, d.freed)
+}
+
+// Stop stops claiming and waits for the deliveries in flight (at most Timeout).
+func (d *Dispatcher) Stop() {
+	d.loop.stop()
+	d.wg.Wait()
+}
+
+// Wake makes the dispatcher look for due deliveries now; it never blocks.
+func (d *Dispatcher) Wake() { d.loop.poke() }
+
+// runOnce claims what is due (up to the free slots), delivers it and waits for the result.
+func (d *Dispatcher) runOnce(ctx context.Context) (int, error) {
+	n, err := d.claim(ctx)
+	d.wg.Wait()
+	return n, err
+}
+
+// claim leases due deliveries for the free slots and starts delivering them.
+func (d *Dispatcher) claim(ctx context.Context) (int, error) {
+	free := cap(d.slots) - len(d.slots)
+	if free == 0 {
+		return 0, nil
+	}
+	now := payment.Now(d.cfg.Clock)
+	owner := fmt.Sprintf("%s/%d", d.id, d.seq.Add(1))
+	ds, err := d.store.ClaimDeliveries(ctx, owner, now, now.Add(d.cfg.Lease), free)
+	if err != nil {
+		return 0, err
+	}
+	for _, del := range ds {
+		d.slots <- struct{}{}
+		d.wg.Add(1)
+		go func() {
+			defer func() {
+				<-d.slots
+				d.wg.Done()
+				select {
+				case d.freed <- struct{}{}:
+				default:
+				}
+			}()
+			if err := d.deliver(owner, del); err != nil {
+				d.log.Error("webhook delivery not recorded; retried when the lease ends", "event_id", del.EventID, "err", err)
+			}
+		}()
+	}
+	return len(ds), nil
+}
+
+// deliver makes one attempt of a claimed delivery and records it. An error leaves the
+// claim to expire, so the delivery is attempted again.
+func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
+	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Lease)
+	defer cancel()
+	e, err := d.store.GetEvent(ctx, del.EventID)
+	if err != nil {
+		return err
+	}
+	url, secret, err := d.svc.WebhookTarget(ctx, e)
+	if err != nil && !errors.Is(err, payment.ErrNotFound) {
+		return err
+	}
+	if url == "" { // no endpoint (or no client): nothing to retry; a resend can still deliver it
+		del.Status, del.NextAttemptAt, del.LastError = payment.DeliveryNoEndpoint, nil, "no webhook URL"
+		del.UpdatedAt = payment.Now(d.cfg.Clock)
+		return d.finish(ctx, owner, del, nil)
+	}
+	a := d.post(ctx, url, secret, e)
+	del.Attempts++
+	a.Attempt = del.Attempts
+	now := payment.Now(d.cfg.Clock)
+	del.UpdatedAt = now
+	if a.Error == "" {
+		del.Status, del.NextAttemptAt, del.DeliveredAt, del.LastError = payment.DeliveryDelivered, nil, &now, ""
+	} else {
+		del.Failures++
+		del.LastError = a.Error
+		if del.Failures > len(d.cfg.Schedule) {
+			del.Status, del.NextAttemptAt = payment.DeliveryDead, nil
+			d.log.Warn("webhook dead after its last retry", "event_id", e.ID, "attempts", del.Attempts)
+		} else {
+			next := now.Add(d.cfg.Schedule[del.Failures-1])
+			del.Status, del.NextAttemptAt = payment.DeliveryPending, &next
+		}
+	}
+	d.log.Info("webhook attempt", "event_id", e.ID, "type", e.Type, "attempt", a.Attempt, "status", a.StatusCode,
+		"latency_ms", a.Latency.Milliseconds(), "error", a.Error, "delivery", string(del.Status))
+	return d.finish(ctx, owner, del, a)
+}
+
+// finish stores the attempt and the new delivery state in one transaction. A lost lease
+// (someone reset or re-claimed it) keeps the attempt and leaves the state to the new owner.
+func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Delivery, a *payment.DeliveryAttempt) error {
+	return d.store.Tx(ctx, func(q payment.Queries) error {
+		if a != nil {
+			if err := q.InsertDeliveryAttempt(ctx, a); err != nil {
+				return err
+			}
+		}
+		err := q.FinishDelivery(ctx, del, owner)
+		if errors.Is(err, payment.ErrStale) {
+			d.log.Info("webhook lease lost; state left to its new owner", "event_id", del.EventID)
+			return nil
+		}
+		return err
+	})
+}

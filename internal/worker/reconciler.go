@@ -1,0 +1,110 @@
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// ReconcilerConfig tunes the reconciler; zero values take the defaults. The check schedule
+// of pending orders is the Service's (payment.Config.CheckSchedule).
+type ReconcilerConfig struct {
+	Poll        time.Duration // look for due orders and refunds this often; default 1 s
+	Lease       time.Duration // how long a claimed order or refund is held; default 2 min
+	Batch       int           // orders (and refunds) claimed per round; default 50
+	Concurrency int           // orders handled at once; default 4
+	Clock       payment.Clock // default the system clock
+	Logger      *slog.Logger  // default discard
+}
+
+// Reconciler brings orders and refunds that no notification settled in line with Alipay
+// (payment.Service.ReconcileOrder and ReconcileRefund); safe on several instances at once.
+type Reconciler struct {
+	svc   *payment.Service
+	store payment.Store
+	cfg   ReconcilerConfig
+	log   *slog.Logger
+	loop  loop
+}
+
+// NewReconciler builds a reconciler over svc.
+func NewReconciler(svc *payment.Service, cfg ReconcilerConfig) *Reconciler {
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 50
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = payment.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Reconciler{svc: svc, store: svc.Store(), cfg: cfg, log: cfg.Logger, loop: newLoop()}
+}
+
+// Start reconciles in the background until ctx ends or Stop.
+func (r *Reconciler) Start(ctx context.Context) {
+	r.loop.start(ctx, r.cfg.Poll, func(ctx context.Context) bool {
+		n, err := r.runOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("reconcile round failed", "err", err)
+		}
+		return n >= r.cfg.Batch
+	}, nil)
+}
+
+// Stop stops the reconciler after the round in progress.
+func (r *Reconciler) Stop() { r.loop.stop() }
+
+// Wake makes the reconciler look for due work now; it never blocks.
+func (r *Reconciler) Wake() { r.loop.poke() }
+
+// runOnce claims the due orders and refunds (up to Batch of each), handles them and
+// returns how many it claimed. A failure on one leaves it claimed until the lease ends.
+func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
+	now := payment.Now(r.cfg.Clock)
+	orders, err := r.store.ClaimDueOrders(ctx, now, now.Add(r.cfg.Lease), r.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	refunds, err := r.store.ClaimDueRefunds(ctx, now, now.Add(r.cfg.Lease), r.cfg.Batch)
+	if err != nil {
+		refunds = nil
+		r.log.Error("claiming due refunds failed", "err", err)
+	}
+	// The work outlives a stop request: it ends within half a lease, before anyone else
+	// may take the same rows.
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease/2)
+	defer cancel()
+	sem := make(chan struct{}, r.cfg.Concurrency)
+	var wg sync.WaitGroup
+	run := func(what, key string, fn func() error) {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(); err != nil {
+				r.log.Warn("reconcile failed; retried when the lease ends", what, key, "err", err)
+			}
+		}()
+	}
+	for _, o := range orders {
+		run("out_trade_no", o.OutTradeNo, func() error { return r.svc.ReconcileOrder(work, o) })
+	}
+	for _, rf := range refunds {
+		run("refund", rf.OutTradeNo+"/"+rf.RefundNo, func() error { return r.svc.ReconcileRefund(work, rf) })
+	}
+	wg.Wait()
+	return max(len(orders), len(refunds)), nil
+}
