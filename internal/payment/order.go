@@ -53,8 +53,10 @@ func (s *Service) repeatCreate(ctx context.Context, clientID string, o *Order, r
 		return nil, false, Errorf(CodeConflict, "out_trade_no %s already exists with other parameters", req.OutTradeNo)
 	}
 	if o.QRCode == "" && o.Status == StatusPending {
+		// The first attempt never got a QR, so the merchant never saw the order created:
+		// this attempt is the one that creates it.
 		o, err := s.precreate(ctx, o)
-		return o, false, err
+		return o, err == nil, err
 	}
 	return o, false, nil
 }

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/client"
+)
+
+// syncBuffer is an io.Writer the program writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// program is the real f2fpay binary's run function serving `demo` on a free port.
+type program struct {
+	t      *testing.T
+	dir    string
+	state  demoState
+	api    *client.Client
+	cancel context.CancelFunc
+	done   chan int
+	out    *syncBuffer
+	errOut *syncBuffer
+}
+
+// runDemoForTest runs `f2fpay demo --listen 127.0.0.1:0 --data-dir dir` and waits until it serves.
+func runDemoForTest(t *testing.T, dir string) *program {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &program{t: t, dir: dir, cancel: cancel, done: make(chan int, 1), out: &syncBuffer{}, errOut: &syncBuffer{}}
+	go func() {
+		p.done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, p.out, p.errOut)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(p.out.String(), "f2fpay demo is running") {
+		select {
+		case code := <-p.done:
+			t.Fatalf("demo exited with %d:\n%s", code, p.errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo did not start within 30 s:\n%s", p.errOut.String())
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &p.state); err != nil {
+		t.Fatal(err)
+	}
+	p.api = client.New(p.state.BaseURL, p.state.AppID, p.state.Secret)
+	t.Cleanup(p.stop)
+	return p
+}
+
+// stop ends the program as Ctrl-C would and waits for a clean exit.
+func (p *program) stop() {
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	select {
+	case code := <-p.done:
+		if code != 0 {
+			p.t.Errorf("demo exited with %d:\n%s", code, p.errOut.String())
+		}
+	case <-time.After(20 * time.Second):
+		p.t.Error("demo did not stop within 20 s of its context ending")
+	}
+}
+
+// sandbox calls a control route of the embedded simulator and decodes its JSON answer.
+func (p *program) sandbox(method, path string, body any, out any) int {
+	p.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, p.state.BaseURL+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(data, out); err != nil {
+			p.t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+// sandboxTrade is the simulator's view of a trade (the fields the tests use).
+type sandboxTrade struct {
+	TradeNo        string `json:"trade_no"`
+	Status         string `json:"status"`
+	TotalAmount    string `json:"total_amount"`
+	RefundedAmount string `json:"refunded_amount"`
+	BuyerID        string `json:"buyer_id"`
+	BuyerLogonID   string `json:"buyer_logon_id"`
+	SellerID       string `json:"seller_id"`
+	QRActive       bool   `json:"qr_active"`
+}
+
+func (p *program) sandboxTrade(outTradeNo string) sandboxTrade {
+	p.t.Helper()
+	var list struct {
+		Trades []sandboxTrade `json:"trades"`
+	}
+	q := url.Values{"app_id": {p.state.AlipayAppID}, "out_trade_no": {outTradeNo}}
+	if code := p.sandbox("GET", "/sandbox/api/trades?"+q.Encode(), nil, &list); code != 200 || len(list.Trades) != 1 {
+		p.t.Fatalf("sandbox trade %s: status %d, %d trades", outTradeNo, code, len(list.Trades))
+	}
+	return list.Trades[0]
+}
+
+// pay makes the sandbox buyer pay the order; it returns the HTTP status of the pay call.
+func (p *program) pay(outTradeNo string) int {
+	return p.sandbox("POST", "/sandbox/api/pay", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": outTradeNo}, nil)
+}
+
+// waitStatus polls the merchant API until the order has the status (10 s at most).
+func (p *program) waitStatus(outTradeNo, status string) *client.Payment {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o, err := p.api.Query(context.Background(), outTradeNo, client.QueryOptions{})
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		if o.Status == status {
+			return o
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("order %s is %s after 10 s; want %s", outTradeNo, o.Status, status)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// events counts the client's events of a type for one order.
+func (p *program) events(outTradeNo, typ string) int {
+	p.t.Helper()
+	n, after := 0, int64(0)
+	for {
+		list, err := p.api.Events(context.Background(), after, 200)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		for _, e := range list.Data {
+			if e.Type != typ {
+				continue
+			}
+			var data struct {
+				OutTradeNo string `json:"out_trade_no"`
+			}
+			_ = json.Unmarshal(e.Data, &data)
+			if data.OutTradeNo == outTradeNo {
+				n++
+			}
+		}
+		if !list.HasMore {
+			return n
+		}
+		after = list.NextAfter
+	}
+}
+
+func mustCreate(t *testing.T, p *program, no, amount string) *client.Payment {
+	t.Helper()
+	o, created, err := p.api.Create(context.Background(), client.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "测试商品 " + no})
+	if err != nil || !created || o.QRCode == "" {
+		t.Fatalf("create %s: created=%v err=%v", no, created, err)
+	}
+	return o
+}
+
+func errCode(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%s", client.ErrorCode(err))
+}
