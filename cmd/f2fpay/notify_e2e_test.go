@@ -130,7 +130,11 @@ func TestNotifyRefusals(t *testing.T) {
 		return f
 	}
 	cases := map[string]url.Values{
-		"bad signature":             func() url.Values { f := signer.sign(t, genuine); f.Set("sign", base64.StdEncoding.EncodeToString(make([]byte, 256))); return f }(),
+		"bad signature": func() url.Values {
+			f := signer.sign(t, genuine)
+			f.Set("sign", base64.StdEncoding.EncodeToString(make([]byte, 256)))
+			return f
+		}(),
 		"no signature":              genuine,
 		"signed by another key":     alipaySigner{otherKey}.sign(t, genuine),
 		"other app's notification":  signer.sign(t, with("app_id", "2021000000009999")),
