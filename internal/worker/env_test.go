@@ -214,7 +214,11 @@ func newReceiver(t *testing.T) *receiver {
 
 func (r *receiver) setStatus(fn func(n int) int) { r.mu.Lock(); r.status = fn; r.mu.Unlock() }
 
-func (r *receiver) got() []hit { r.mu.Lock(); defer r.mu.Unlock(); return append([]hit(nil), r.hits...) }
+func (r *receiver) got() []hit {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]hit(nil), r.hits...)
+}
 
 // eventID returns the ID of the order's only event of typ.
 func (e *env) eventID(no, typ string) string {

@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
+)
+
+// createAndPay creates an order through the merchant API, repeating the same request while
+// the gateway is down, then has the sandbox's buyer pay it.
+func (w *world) createAndPay(ctx context.Context, c *client.Client, no string) error {
+	for {
+		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 1440})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("create %s: %w", no, err)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	_, err := w.sb.Pay(w.appID, no, sandbox.OutcomeSuccess)
+	return err
+}
+
+// TestCrash: 300 orders are created and paid while the gateway is SIGKILLed at random
+// moments at least 8 times and restarted on the same data dir; afterwards the sandbox, the
+// gateway and the webhook receiver agree and nothing was paid or reported twice.
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: skipped in -short")
+	}
+	w := newWorld(t)
+	w.recv.secret.Store(&w.secret)
+	w.start()
+	c := client.New(w.baseURL, w.clientID, w.secret)
+	const orders, workers, minKills = 300, 8, 8
+	nos := make([]string, orders)
+	for i := range nos {
+		nos[i] = fmt.Sprintf("crash-%03d", i)
+	}
+	ctx := withTimeout(t, 3*time.Minute)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < orders; i = next.Add(1) - 1 {
+				if err := w.createAndPay(ctx, c, nos[i]); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	loadDone := make(chan struct{})
+	go func() { wg.Wait(); close(loadDone) }()
+	kills := 0
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 5))
+	for running := true; running || kills < minKills; {
+		select {
+		case <-loadDone:
+			running = false
+		case <-time.After(time.Duration(150+rng.IntN(500)) * time.Millisecond):
+		}
+		if !running && kills >= minKills {
+			break
+		}
+		w.kill()
+		kills++
+		if err := w.startErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatalf("load: %v", err)
+	}
+	x := w.settle(t, c, nos, 90*time.Second)
+	fmt.Printf("crash test: %d SIGKILLs, %d starts\n%s\n", kills, w.starts, x)
+	if !x.ok() || x.SandboxPaid != orders || kills < minKills {
+		t.Fatalf("after %d kills the counts disagree:\n%s\nserve log tail:\n%s", kills, x, w.logTail())
+	}
+	w.stop()
+}

@@ -1,0 +1,267 @@
+// Package e2e runs the f2fpay binary as a child process against a sandbox and a webhook
+// receiver hosted in the test process (issue 5's acceptance tests).
+package e2e
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+)
+
+// binary is the f2fpay binary built once by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "f2fpay-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "f2fpay")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/f2fpay")
+	build.Dir = "../.." // the module root
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build ./cmd/f2fpay: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// world is a sandbox and a webhook receiver in this process, and the data dir, client and
+// environment of an f2fpay serve child process.
+type world struct {
+	t        *testing.T
+	sb       *sandbox.Sandbox
+	appID    string
+	recv     *receiver
+	dir      string
+	env      []string
+	baseURL  string
+	clientID string
+	secret   string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	starts   int
+}
+
+func newWorld(t *testing.T, extraEnv ...string) *world {
+	t.Helper()
+	w := &world{t: t, dir: t.TempDir(), recv: newReceiver(t)}
+	var sbh atomic.Pointer[sandbox.Sandbox]
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(rw, r) }))
+	t.Cleanup(srv.Close)
+	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL, TimeScale: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbh.Store(sb)
+	t.Cleanup(sb.Close)
+	w.sb, w.appID = sb, "2021000000000042"
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
+	if err := sb.RegisterApp(w.appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port, kept across restarts
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	w.baseURL = "http://" + addr
+	db := "sqlite:" + filepath.Join(w.dir, "f2fpay.db")
+	w.env = append(os.Environ(),
+		"F2FPAY_LISTEN="+addr, "F2FPAY_PUBLIC_URL="+w.baseURL, "F2FPAY_DATABASE="+db,
+		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json",
+		"F2FPAY_ALIPAY_APP_ID="+w.appID,
+		"F2FPAY_ALIPAY_PRIVATE_KEY="+string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
+		"F2FPAY_ALIPAY_PUBLIC_KEY="+sb.AlipayPublicKeyPEM(), "F2FPAY_ALIPAY_GATEWAY="+srv.URL+"/sandbox/gateway.do",
+		"F2FPAY_ALIPAY_SELLER_ID="+sb.SellerID(w.appID), "F2FPAY_ALIPAY_TIMEOUT=3s",
+		// Compressed time: the reconciler and the webhook retries run in milliseconds.
+		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
+		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",
+	)
+	w.env = append(w.env, extraEnv...)
+	out, err := w.run("client", "create", "--name", "e2e", "--notify-url", w.recv.srv.URL+"/hook", "--database", db)
+	if err != nil {
+		t.Fatalf("client create: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "app id: "); ok {
+			w.clientID = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "secret: "); ok {
+			w.secret = strings.TrimSpace(v)
+		}
+	}
+	if w.clientID == "" || w.secret == "" {
+		t.Fatalf("client create printed no credentials:\n%s", out)
+	}
+	t.Cleanup(w.kill)
+	return w
+}
+
+// run runs an f2fpay command to completion with the world's environment.
+func (w *world) run(args ...string) (string, error) {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = w.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// start runs f2fpay serve and waits until /health answers.
+func (w *world) start() {
+	w.t.Helper()
+	if err := w.startErr(); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// startErr is start for any goroutine.
+func (w *world) startErr() error {
+	w.starts++
+	log, err := os.OpenFile(filepath.Join(w.dir, "serve.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "=== start %d\n", w.starts)
+	cmd := exec.Command(binary, "serve")
+	cmd.Env, cmd.Stdout, cmd.Stderr = w.env, log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); log.Close(); close(exited) }()
+	w.cmd, w.exited = cmd, exited
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-exited:
+			return fmt.Errorf("f2fpay serve exited at start:\n%s", w.logTail())
+		default:
+		}
+		if resp, err := http.Get(w.baseURL + "/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("f2fpay serve not healthy:\n%s", w.logTail())
+}
+
+// kill SIGKILLs the child, if running, and waits for it to exit.
+func (w *world) kill() {
+	if w.cmd == nil {
+		return
+	}
+	_ = w.cmd.Process.Signal(syscall.SIGKILL)
+	<-w.exited
+	w.cmd = nil
+}
+
+// stop ends the child gracefully (SIGTERM).
+func (w *world) stop() {
+	if w.cmd == nil {
+		return
+	}
+	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-w.exited:
+	case <-time.After(20 * time.Second):
+		w.t.Errorf("f2fpay serve did not stop on SIGTERM")
+		w.kill()
+	}
+	w.cmd = nil
+}
+
+func (w *world) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(w.dir, "serve.log"))
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+// receiver is the merchant's webhook endpoint: it checks signatures and keeps every body
+// per event id.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	bodies map[string]map[string]bool // event id → distinct bodies
+	posts  int
+	secret atomic.Pointer[string]
+	badSig int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{bodies: map[string]map[string]bool{}}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		id, ts := req.Header.Get("X-F2FPay-Event-Id"), req.Header.Get("X-F2FPay-Timestamp")
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.posts++
+		if s := r.secret.Load(); s != nil {
+			mac := hmac.New(sha256.New, []byte(*s))
+			mac.Write([]byte(ts + "."))
+			mac.Write(body)
+			if hex.EncodeToString(mac.Sum(nil)) != req.Header.Get("X-F2FPay-Signature") {
+				r.badSig++
+			}
+		}
+		if r.bodies[id] == nil {
+			r.bodies[id] = map[string]bool{}
+		}
+		r.bodies[id][string(body)] = true
+		rw.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// snapshot returns the distinct bodies per event id, the POST count and bad signatures.
+func (r *receiver) snapshot() (map[string]int, int, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]int{}
+	for id, bs := range r.bodies {
+		out[id] = len(bs)
+	}
+	return out, r.posts, r.badSig
+}
+
+// withTimeout is a context for one test phase.
+func withTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
