@@ -168,6 +168,7 @@ func TestRetryScheduleFakeClock(t *testing.T) {
 	want := []time.Duration{4 * time.Second, 10 * time.Second, 10 * time.Second} // 4m,10m,10m / 60
 	for i, w := range want {
 		got := at[i+1].Sub(at[i])
+		t.Logf("gap %d: %v (schedule %v at time scale 60)", i+1, got, w)
 		if got < w*8/10 || got > w*12/10 {
 			t.Errorf("gap %d = %v, want %v±20%%", i, got, w)
 		}
@@ -193,6 +194,7 @@ func TestRetryGivesUpAfterEight(t *testing.T) {
 	if len(at) != 8 {
 		t.Fatalf("%d deliveries, want 8", len(at))
 	}
+	t.Logf("%d deliveries over %v at time scale 3600, then none", len(at), at[7].Sub(at[0]))
 	if got := at[7].Sub(at[0]); got < 24*time.Second || got > 25*time.Second {
 		t.Fatalf("schedule span %v", got)
 	}
