@@ -156,6 +156,16 @@ func (c *Client) Events(ctx context.Context, after int64, limit int) (*EventList
 	return &l, nil
 }
 
+// Resend asks the gateway to deliver an event's webhook again now (202). Errors: *Error
+// with NOT_FOUND for an unknown event or another client's.
+func (c *Client) Resend(ctx context.Context, eventID string) (*Event, error) {
+	var out Event
+	if _, err := c.do(ctx, http.MethodPost, "/api/v1/payment/events/"+url.PathEscape(eventID)+"/resend", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // do sends one signed request and decodes a 2xx answer into out; it returns the status.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) (int, error) {
 	var body []byte

@@ -11,19 +11,31 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/store/postgres"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 )
 
-// openStore opens the database named by a DSN: sqlite:PATH (or a bare path).
+// openStore opens the database named by a DSN: sqlite:PATH (or a bare path) or
+// postgres://… with the default pool.
 func openStore(ctx context.Context, dsn string) (payment.Store, error) {
+	return openStoreWith(ctx, dsn, PoolConfig{})
+}
+
+// openStoreWith is openStore with the PostgreSQL pool settings of the configuration.
+func openStoreWith(ctx context.Context, dsn string, pool PoolConfig) (payment.Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, errors.New("database: PostgreSQL is not supported by this build yet; use sqlite:PATH")
+		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: pool.MaxConns, MinConns: pool.MinConns,
+			MaxConnLifetime: pool.MaxConnLifetime, MaxConnIdleTime: pool.MaxConnIdleTime, Schema: pool.Schema})
+		if err != nil {
+			return nil, fmt.Errorf("database: %v", err)
+		}
+		return st, nil
 	case strings.HasPrefix(dsn, "sqlite:"):
 		dsn = strings.TrimPrefix(dsn, "sqlite:")
 	}
 	if dsn == "" {
-		return nil, errors.New("database: empty DSN; use sqlite:PATH")
+		return nil, errors.New("database: empty DSN; use sqlite:PATH or postgres://…")
 	}
 	st, err := sqlite.Open(ctx, dsn)
 	if err != nil {

@@ -20,7 +20,7 @@ type storeFlags struct{ config, database, dataDir *string }
 func addStoreFlags(fs *flag.FlagSet) storeFlags {
 	return storeFlags{
 		config:   fs.String("config", "", "YAML configuration file"),
-		database: fs.String("database", "", "database DSN (sqlite:PATH)"),
+		database: fs.String("database", "", "database DSN (sqlite:PATH or postgres://…)"),
 		dataDir:  fs.String("data-dir", "", "a demo data dir (its f2fpay.db and master.key)"),
 	}
 }
@@ -51,7 +51,7 @@ func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, 
 	if cfg.Database == "" {
 		return nil, nil, fmt.Errorf("no database: give --database, --config, --data-dir or F2FPAY_DATABASE")
 	}
-	st, err := openStore(ctx, cfg.Database)
+	st, err := openStoreWith(ctx, cfg.Database, cfg.DatabasePool)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -65,17 +65,31 @@ func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, 
 	return st, payment.NewService(st, nil, box, nil, payment.Config{}, nil), nil
 }
 
+// defaultGrace is how long a rotated secret keeps verifying unless --grace says otherwise:
+// a day, enough to roll the new secret out to every device.
+const defaultGrace = 24 * time.Hour
+
 func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return fail(stderr, "usage: f2fpay client create|list ...")
+		return fail(stderr, "usage: f2fpay client create|list|rotate|disable|enable ...")
 	}
 	fs := flag.NewFlagSet("client "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sf := addStoreFlags(fs)
 	name := fs.String("name", "", "client name (create)")
 	notifyURL := fs.String("notify-url", "", "webhook URL (create)")
+	appID := fs.String("app-id", "", "the client's app id (rotate, disable, enable)")
+	grace := fs.Duration("grace", defaultGrace, "how long the old secret keeps verifying after rotate (0 = revoke now)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
+	}
+	if args[0] == "rotate" || args[0] == "disable" || args[0] == "enable" {
+		if *appID == "" {
+			return fail(stderr, "client %s: --app-id is required", args[0])
+		}
+	}
+	if *grace < 0 {
+		return fail(stderr, "client rotate: --grace must not be negative")
 	}
 	st, svc, err := sf.open(ctx)
 	if err != nil {
@@ -92,23 +106,48 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return fail(stderr, "client create: %s", payment.ErrorMessage(err))
 		}
 		fmt.Fprintf(stdout, "app id: %s\nsecret: %s\n(the secret is shown only now; keep it safe)\n", c.AppID, secret)
-	case "list":
-		clients, err := st.ListClients(ctx)
+	case "rotate":
+		secret, err := svc.RotateClient(ctx, *appID, *grace)
 		if err != nil {
-			return fail(stderr, "client list: %v", err)
+			return fail(stderr, "client rotate: %s", payment.ErrorMessage(err))
 		}
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "APP ID\tNAME\tSTATUS\tNOTIFY URL\tCREATED")
-		for _, c := range clients {
-			status := "enabled"
-			if c.Disabled {
-				status = "disabled"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.AppID, c.Name, status, c.NotifyURL, c.CreatedAt.Format(time.RFC3339))
+		fmt.Fprintf(stdout, "app id: %s\nnew secret: %s\n(the secret is shown only now; the old one verifies until %s)\n",
+			*appID, secret, time.Now().Add(*grace).UTC().Format(time.RFC3339))
+	case "disable", "enable":
+		if err := svc.SetClientDisabled(ctx, *appID, args[0] == "disable"); err != nil {
+			return fail(stderr, "client %s: %s", args[0], payment.ErrorMessage(err))
 		}
-		tw.Flush()
+		fmt.Fprintf(stdout, "client %s %sd\n", *appID, args[0])
+	case "list":
+		return listClients(ctx, st, stdout, stderr)
 	default:
-		return fail(stderr, "client: unknown subcommand %q (create, list)", args[0])
+		return fail(stderr, "client: unknown subcommand %q (create, list, rotate, disable, enable)", args[0])
 	}
+	return 0
+}
+
+// listClients prints every client without its secret: the secret is shown at creation and
+// rotation only, and stored sealed.
+func listClients(ctx context.Context, st payment.Store, stdout, stderr io.Writer) int {
+	clients, err := st.ListClients(ctx)
+	if err != nil {
+		return fail(stderr, "client list: %v", err)
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "APP ID\tNAME\tSTATUS\tRATE\tNOTIFY URL\tCREATED")
+	for _, c := range clients {
+		status := "enabled"
+		if c.Disabled {
+			status = "disabled"
+		} else if c.PrevSecretUntil != nil && time.Now().Before(*c.PrevSecretUntil) {
+			status = "rotating until " + c.PrevSecretUntil.UTC().Format(time.RFC3339)
+		}
+		rate := "default"
+		if c.RateLimit > 0 {
+			rate = fmt.Sprintf("%g/s burst %d", c.RateLimit, c.RateBurst)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.AppID, c.Name, status, rate, c.NotifyURL, c.CreatedAt.Format(time.RFC3339))
+	}
+	tw.Flush()
 	return 0
 }

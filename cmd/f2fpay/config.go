@@ -15,9 +15,16 @@ import (
 // Config is f2fpay's configuration: YAML file, then F2FPAY_* environment variables on top;
 // every secret can also come from a file named by the variable with _FILE appended.
 type Config struct {
-	Listen    string       `yaml:"listen"`
-	PublicURL string       `yaml:"public_url"`
-	Database  string       `yaml:"database"`
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+	Database  string `yaml:"database"`
+	// DatabasePool tunes the PostgreSQL pool; RedisURL and Events.NATSURL switch on the
+	// shared nonces and rate limits and event publishing of several instances (scale.go).
+	DatabasePool PoolConfig `yaml:"database_pool"`
+	RedisURL     string     `yaml:"redis_url"`
+	Events       struct {
+		NATSURL string `yaml:"nats_url"`
+	} `yaml:"events"`
 	DataDir   string       `yaml:"data_dir"`
 	MasterKey string       `yaml:"master_key"`
 	LogFormat string       `yaml:"log_format"` // json (default in serve) or text
@@ -29,6 +36,11 @@ type Config struct {
 	DefaultTimeout time.Duration    `yaml:"default_timeout"`
 	Webhooks       WebhookConfig    `yaml:"webhooks"`
 	Reconciler     ReconcilerConfig `yaml:"reconciler"`
+	RateLimit      RateLimitConfig  `yaml:"rate_limit"`
+	Admin          AdminConfig      `yaml:"admin"`
+	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose X-Forwarded-For
+	// names the real client IP, for the per-IP limit and the audit; empty trusts none.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	TLS            struct {
 		Listen   string `yaml:"listen"`
 		CertFile string `yaml:"cert_file"`
@@ -65,6 +77,20 @@ type ReconcilerConfig struct {
 	Lease    time.Duration   `yaml:"lease"`    // claim held this long; default 2m
 }
 
+// RateLimitConfig sets the token buckets of issue 4; zero values take the defaults (50/s
+// burst 100 per client, 20/s burst 40 per IP on the cashier and console login, 200/s burst
+// 400 per IP on /notify/alipay), a negative rate
+// switches that limit off. A client's own rate_limit/rate_burst columns override the
+// client values.
+type RateLimitConfig struct {
+	ClientRate  float64 `yaml:"client_rate"`
+	ClientBurst int     `yaml:"client_burst"`
+	IPRate      float64 `yaml:"ip_rate"`
+	IPBurst     int     `yaml:"ip_burst"`
+	NotifyRate  float64 `yaml:"notify_rate"`
+	NotifyBurst int     `yaml:"notify_burst"`
+}
+
 // durations parses a comma-separated list such as "15s,1m,5m".
 func durations(v string) ([]time.Duration, error) {
 	var out []time.Duration
@@ -93,6 +119,19 @@ var envVars = []envVar{
 	{"LISTEN", false, str(func(c *Config) *string { return &c.Listen })},
 	{"PUBLIC_URL", false, str(func(c *Config) *string { return &c.PublicURL })},
 	{"DATABASE", true, str(func(c *Config) *string { return &c.Database })},
+	{"REDIS", true, str(func(c *Config) *string { return &c.RedisURL })},
+	{"NATS", true, str(func(c *Config) *string { return &c.Events.NATSURL })},
+	{"DATABASE_SCHEMA", false, str(func(c *Config) *string { return &c.DatabasePool.Schema })},
+	{"DATABASE_MAX_CONNS", false, func(c *Config, v string) error { return parseInt32(v, &c.DatabasePool.MaxConns) }},
+	{"DATABASE_MIN_CONNS", false, func(c *Config, v string) error { return parseInt32(v, &c.DatabasePool.MinConns) }},
+	{"DATABASE_MAX_CONN_LIFETIME", false, func(c *Config, v string) (err error) {
+		c.DatabasePool.MaxConnLifetime, err = time.ParseDuration(v)
+		return
+	}},
+	{"DATABASE_MAX_CONN_IDLE_TIME", false, func(c *Config, v string) (err error) {
+		c.DatabasePool.MaxConnIdleTime, err = time.ParseDuration(v)
+		return
+	}},
 	{"DATA_DIR", false, str(func(c *Config) *string { return &c.DataDir })},
 	{"MASTER_KEY", true, str(func(c *Config) *string { return &c.MasterKey })},
 	{"LOG_FORMAT", false, str(func(c *Config) *string { return &c.LogFormat })},
@@ -106,6 +145,9 @@ var envVars = []envVar{
 	{"ALIPAY_ROOT_CERT", true, str(func(c *Config) *string { return &c.Alipay.RootCert })},
 	{"ALIPAY_GATEWAY", false, str(func(c *Config) *string { return &c.Alipay.Gateway })},
 	{"ALIPAY_SELLER_ID", false, str(func(c *Config) *string { return &c.Alipay.SellerID })},
+	{"ADMIN_PASSWORD_HASH", true, str(func(c *Config) *string { return &c.Admin.PasswordHash })},
+	{"ADMIN_MERCHANT_NAME", false, str(func(c *Config) *string { return &c.Admin.MerchantName })},
+	{"ADMIN_SECURE_COOKIES", false, func(c *Config, v string) (err error) { c.Admin.SecureCookies, err = strconv.ParseBool(v); return }},
 	{"TLS_LISTEN", false, str(func(c *Config) *string { return &c.TLS.Listen })},
 	{"TLS_CERT_FILE", false, str(func(c *Config) *string { return &c.TLS.CertFile })},
 	{"TLS_KEY_FILE", false, str(func(c *Config) *string { return &c.TLS.KeyFile })},
@@ -122,6 +164,21 @@ var envVars = []envVar{
 	{"WEBHOOK_CONCURRENCY", false, func(c *Config, v string) (err error) { c.Webhooks.Concurrency, err = strconv.Atoi(v); return }},
 	{"RECONCILE_SCHEDULE", false, func(c *Config, v string) (err error) { c.Reconciler.Schedule, err = durations(v); return }},
 	{"RECONCILE_POLL", false, func(c *Config, v string) (err error) { c.Reconciler.Poll, err = time.ParseDuration(v); return }},
+	{"RATE_LIMIT_CLIENT_RATE", false, func(c *Config, v string) (err error) { c.RateLimit.ClientRate, err = strconv.ParseFloat(v, 64); return }},
+	{"RATE_LIMIT_CLIENT_BURST", false, func(c *Config, v string) (err error) { c.RateLimit.ClientBurst, err = strconv.Atoi(v); return }},
+	{"RATE_LIMIT_IP_RATE", false, func(c *Config, v string) (err error) { c.RateLimit.IPRate, err = strconv.ParseFloat(v, 64); return }},
+	{"RATE_LIMIT_IP_BURST", false, func(c *Config, v string) (err error) { c.RateLimit.IPBurst, err = strconv.Atoi(v); return }},
+	{"RATE_LIMIT_NOTIFY_RATE", false, func(c *Config, v string) (err error) { c.RateLimit.NotifyRate, err = strconv.ParseFloat(v, 64); return }},
+	{"RATE_LIMIT_NOTIFY_BURST", false, func(c *Config, v string) (err error) { c.RateLimit.NotifyBurst, err = strconv.Atoi(v); return }},
+	{"TRUSTED_PROXIES", false, func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
+		return nil
+	}},
 	{"RECONCILE_LEASE", false, func(c *Config, v string) (err error) { c.Reconciler.Lease, err = time.ParseDuration(v); return }},
 }
 

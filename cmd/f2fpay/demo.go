@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
@@ -37,11 +39,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
 	dataDir := fs.String("data-dir", "./f2fpay-data", "directory for keys, database and demo.json")
 	database := fs.String("database", "", "database DSN (default sqlite:{data-dir}/f2fpay.db)")
+	workers := fs.Bool("workers", true, "run the webhook and reconciler workers (false: a still database, for tests)")
+	redisURL := fs.String("redis", "", "Redis URL for shared nonces and rate limits (F2FPAY_REDIS)")
+	natsURL := fs.String("nats", "", "NATS URL to publish events to JetStream (F2FPAY_NATS)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	env, err := LoadConfig("", os.Getenv) // F2FPAY_RATE_LIMIT_* and F2FPAY_TRUSTED_PROXIES apply to the demo too
+	if err != nil {
+		return fail(stderr, "demo: %v", err)
+	}
 	log := newLogger(stderr, "text")
-	d, err := startDemo(ctx, *listen, *dataDir, *database, log)
+	tune := gatewayOptions{rateLimit: env.RateLimit, trustedProxies: env.TrustedProxies, noWorkers: !*workers}
+	scaleFlags{database: new(string), redis: redisURL, nats: natsURL}.apply(env)
+	tune.scale = env.scale()
+	d, err := startDemo(ctx, *listen, *dataDir, *database, log, tune)
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
@@ -53,13 +65,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
   secret:         %s
   first order:    %s
   buyer page:     %s
-  admin password: %s (the operator console is not part of this build yet)
+  console:        %s/admin
+  admin password: %s
   sandbox:        %s/sandbox/api/trades
   state file:     %s
 
 Ctrl-C stops it; restarting on the same --data-dir keeps every order and credential.
 `, d.state.BaseURL, d.state.AppID, d.state.Secret, d.firstOrder.cashier, d.firstOrder.qr,
-		d.state.AdminPassword, d.state.BaseURL, filepath.Join(*dataDir, "demo.json"))
+		d.state.BaseURL, d.state.AdminPassword, d.state.BaseURL, filepath.Join(*dataDir, "demo.json"))
 	if err := d.wait(ctx); err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
@@ -74,7 +87,8 @@ type demo struct {
 }
 
 // startDemo wires keys, store, sandbox, channel and service in dataDir and starts serving.
-func startDemo(ctx context.Context, listen, dataDir, database string, log *slog.Logger) (*demo, error) {
+// tune carries the limits, trusted proxies and worker switch of the command line.
+func startDemo(ctx context.Context, listen, dataDir, database string, log *slog.Logger, tune gatewayOptions) (*demo, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -115,10 +129,17 @@ func startDemo(ctx context.Context, listen, dataDir, database string, log *slog.
 	if database == "" {
 		database = "sqlite:" + filepath.Join(dataDir, "f2fpay.db")
 	}
+	calls := &callLog{}
+	adminHash, err := bcrypt.GenerateFromPassword([]byte(d.state.AdminPassword), bcrypt.DefaultCost)
+	if err != nil {
+		ln.Close()
+		sb.Close()
+		return nil, err
+	}
 	ch, err := alipay.New(alipay.Config{
 		AppID: demoAlipayAppID, PrivateKey: string(privPEM), AlipayPublicKey: sb.AlipayPublicKeyPEM(),
 		GatewayURL: d.state.BaseURL + "/sandbox/gateway.do", SellerID: sb.SellerID(demoAlipayAppID),
-		Logger: log.With("component", "alipay"),
+		Logger: log.With("component", "alipay"), Recorder: calls.record,
 	})
 	if err != nil {
 		ln.Close()
@@ -128,6 +149,8 @@ func startDemo(ctx context.Context, listen, dataDir, database string, log *slog.
 	d.app, err = newGateway(ctx, gatewayOptions{
 		database: database, masterKey: masterKey, channel: ch, publicURL: d.state.BaseURL,
 		confirmWithQuery: true, log: log, sandbox: sb,
+		rateLimit: tune.rateLimit, trustedProxies: tune.trustedProxies, noWorkers: tune.noWorkers, scale: tune.scale,
+		admin: AdminConfig{PasswordHash: string(adminHash), MerchantName: "f2fpay demo shop"}, calls: calls,
 	})
 	if err != nil {
 		ln.Close()

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/f2fpay/f2fpay/internal/httpapi"
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/ratelimit"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/worker"
 )
@@ -28,6 +30,12 @@ type gatewayOptions struct {
 	sandbox          http.Handler // mounted under /sandbox when set (demo)
 	webhooks         WebhookConfig
 	reconciler       ReconcilerConfig
+	rateLimit        RateLimitConfig
+	trustedProxies   []string
+	noWorkers        bool // demo --workers=false: a still database for tests that compare it
+	admin            AdminConfig
+	calls            *callLog    // receives the store, to keep the channel's Alipay calls
+	scale            scaleConfig // database pool, Redis and NATS for several instances (scale.go)
 }
 
 // gateway is one running f2fpay: store, service and HTTP server.
@@ -46,7 +54,10 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, o.database)
+	if err := checkProxies(o.trustedProxies); err != nil {
+		return nil, err
+	}
+	st, err := openStoreWith(ctx, o.database, o.scale.Pool)
 	if err != nil {
 		return nil, err
 	}
@@ -54,21 +65,41 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 		PublicURL: o.publicURL, ConfirmWithQuery: o.confirmWithQuery,
 		LatePayment: o.latePayment, DefaultTimeout: o.defaultTimeout, CheckSchedule: o.reconciler.Schedule,
 	}, o.log)
+	shared, err := openShared(ctx, o, svc)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	wh, rc := o.webhooks, o.reconciler
 	dispatcher := worker.NewDispatcher(svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
 		Lease: wh.Lease, Concurrency: wh.Concurrency, Logger: o.log.With("component", "webhooks")})
 	reconciler := worker.NewReconciler(svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease,
 		Logger: o.log.With("component", "reconciler")})
-	dispatcher.Start(context.WithoutCancel(ctx))
-	reconciler.Start(context.WithoutCancel(ctx))
-	var extra func(*gin.Engine)
+	workers := []interface{ Stop() }{dispatcher, reconciler}
+	if o.noWorkers {
+		workers = nil
+	} else {
+		dispatcher.Start(context.WithoutCancel(ctx))
+		reconciler.Start(context.WithoutCancel(ctx))
+	}
+	workers = append(workers, shared.stoppers...)
+	notes, pages, err := newPages(svc, o)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	extra := pages.Mount
 	if o.sandbox != nil {
 		sb := gin.WrapH(o.sandbox)
-		extra = func(e *gin.Engine) { e.Any("/sandbox/*path", sb) }
+		extra = func(e *gin.Engine) { e.Any("/sandbox/*path", sb); pages.Mount(e) }
 	}
-	h := httpapi.New(httpapi.Config{Service: svc, Logger: o.log, Extra: extra})
-	return &gateway{store: st, svc: svc, srv: newServer(h, o.log), log: o.log,
-		workers: []interface{ Stop() }{dispatcher, reconciler}}, nil
+	limits := ratelimit.NewPolicy(shared.limits, ratelimit.Config{
+		ClientRate: o.rateLimit.ClientRate, ClientBurst: o.rateLimit.ClientBurst,
+		IPRate: o.rateLimit.IPRate, IPBurst: o.rateLimit.IPBurst,
+		NotifyRate: o.rateLimit.NotifyRate, NotifyBurst: o.rateLimit.NotifyBurst, Logger: o.log.With("component", "ratelimit")})
+	h := httpapi.New(httpapi.Config{Service: svc, Logger: o.log, Extra: extra, Waiter: notes,
+		Limiter: limits, IPLimiter: limits, TrustedProxies: o.trustedProxies})
+	return &gateway{store: st, svc: svc, srv: newServer(h, o.log), log: o.log, workers: workers}, nil
 }
 
 // start serves on ln in the background; with certFile and keyFile it serves TLS there.
@@ -115,4 +146,18 @@ func (g *gateway) close() {
 		w.Stop() // graceful: in-flight webhooks and checks finish before the store closes
 	}
 	_ = g.store.Close()
+}
+
+// checkProxies refuses a trusted proxy that is neither an IP nor a CIDR, so that a typo
+// is a start-up error rather than a panic in httpapi.New.
+func checkProxies(proxies []string) error {
+	for _, p := range proxies {
+		if _, _, err := net.ParseCIDR(p); err == nil {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			return fmt.Errorf("trusted_proxies: %q is neither an IP address nor a CIDR", p)
+		}
+	}
+	return nil
 }

@@ -9,12 +9,14 @@ import (
 const usage = `f2fpay — Alipay Face-to-Face payment gateway
 
 Usage:
-  f2fpay demo    [--listen 127.0.0.1:8080] [--data-dir ./f2fpay-data] [--database DSN]
-  f2fpay serve   [--config f2fpay.yaml]
+  f2fpay demo    [--listen 127.0.0.1:8080] [--data-dir ./f2fpay-data] [--database DSN] [--redis URL] [--nats URL] [--workers=false]
+  f2fpay serve   [--config f2fpay.yaml] [--database sqlite:PATH|postgres://…] [--redis URL] [--nats URL]
   f2fpay sandbox [--listen 127.0.0.1:9090] [--data-dir DIR] [--time-scale N] [--strict-timestamp] [--app APP_ID=PUBLIC_KEY_FILE]
   f2fpay keys gen --out DIR
   f2fpay client create --name N [--notify-url U] [--config F | --data-dir D]
   f2fpay client list   [--config F | --data-dir D]
+  f2fpay client rotate --app-id A [--grace 24h] [--config F | --data-dir D]
+  f2fpay client disable|enable --app-id A [--config F | --data-dir D]
   f2fpay pay     --amount 9.90 --subject S [--demo ./f2fpay-data/demo.json]
   f2fpay migrate [--config F | --database DSN | --data-dir D]
 `

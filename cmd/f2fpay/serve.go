@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML configuration file (settings also come from F2FPAY_* env)")
+	over := addScaleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -26,18 +27,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}
+	over.apply(cfg)
 	if err := cfg.validate(); err != nil {
 		return fail(stderr, "invalid configuration: %v", err)
 	}
 	log := newLogger(stderr, cfg.LogFormat)
-	ch, err := buildChannel(cfg)
+	calls := &callLog{}
+	ch, err := buildChannel(cfg, calls.record)
 	if err != nil {
 		return fail(stderr, "invalid configuration: %v", err)
 	}
 	g, err := newGateway(ctx, gatewayOptions{
 		database: cfg.Database, masterKey: cfg.MasterKey, channel: ch, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		confirmWithQuery: cfg.confirmWithQuery(), latePayment: cfg.LatePayment, defaultTimeout: cfg.DefaultTimeout, log: log,
-		webhooks: cfg.Webhooks, reconciler: cfg.Reconciler,
+		webhooks: cfg.Webhooks, reconciler: cfg.Reconciler, rateLimit: cfg.RateLimit, trustedProxies: cfg.TrustedProxies,
+		admin: cfg.Admin, calls: calls, scale: cfg.scale(),
 	})
 	if err != nil {
 		return fail(stderr, "%v", err)
@@ -120,11 +124,11 @@ func gatewayURL(v string) string {
 	return v
 }
 
-func buildChannel(cfg *Config) (*alipay.Channel, error) {
+func buildChannel(cfg *Config, record func(payment.ChannelCall)) (*alipay.Channel, error) {
 	a := cfg.Alipay
 	return alipay.New(alipay.Config{
 		AppID: a.AppID, PrivateKey: a.PrivateKey, AlipayPublicKey: a.AlipayPublicKey,
 		AppCertPEM: []byte(a.AppCert), AlipayCertPEM: []byte(a.AlipayCert), RootCertPEM: []byte(a.RootCert),
-		GatewayURL: gatewayURL(a.Gateway), SellerID: a.SellerID, Timeout: a.Timeout,
+		GatewayURL: gatewayURL(a.Gateway), SellerID: a.SellerID, Timeout: a.Timeout, Recorder: record,
 	})
 }

@@ -47,7 +47,7 @@ func TestCrash(t *testing.T) {
 		nos[i] = fmt.Sprintf("crash-%03d", i)
 	}
 	ctx := withTimeout(t, 3*time.Minute)
-	var next atomic.Int64
+	var next, killed atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for range workers {
@@ -55,6 +55,15 @@ func TestCrash(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < orders; i = next.Add(1) - 1 {
+				// Spread the orders over the kills: order i starts only after
+				// i*(minKills+1)/orders kills, so the load cannot end before the 8th.
+				for killed.Load() < int64(i*(minKills+1)/orders) {
+					if ctx.Err() != nil {
+						errs <- ctx.Err()
+						return
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 				if err := w.createAndPay(ctx, c, nos[i]); err != nil {
 					errs <- err
 					return
@@ -77,6 +86,7 @@ func TestCrash(t *testing.T) {
 		}
 		w.kill()
 		kills++
+		killed.Store(int64(kills))
 		if running {
 			killsDuringLoad++
 		}

@@ -42,8 +42,9 @@ func unauthorized(msg string) error { return payment.Errorf(payment.CodeUnauthor
 
 // authenticate checks the HMAC-SHA256 request signature of SPEC §2.1. The cheap header
 // checks come first, then the client's secrets, then the signature over the body; only a
-// request whose signature verifies records its nonce, so a forged request cannot burn one.
-// On success the client and the exact body bytes are left in the context.
+// request whose signature verifies goes on to rateLimit and useNonce, so a forged request
+// cannot burn a nonce. On success the client, the nonce and the exact body bytes are left
+// in the context.
 func (s *server) authenticate(c *gin.Context) {
 	h := c.Request.Header
 	appID, ts, nonce, sig := h.Get(headerAppID), h.Get(headerTimestamp), h.Get(headerNonce), h.Get(headerSignature)
@@ -71,12 +72,25 @@ func (s *server) authenticate(c *gin.Context) {
 		writeError(c, unauthorized("bad signature"))
 		return
 	}
-	if err := s.svc.UseNonce(ctx, appID, nonce); err != nil {
+	c.Set(ctxClient, client)
+	c.Set(ctxBody, body)
+	c.Set(ctxNonce, nonce)
+	c.Next()
+}
+
+// useNonce records the nonce of an authenticated request, refusing a replay. It runs after
+// authenticate and rateLimit, so that neither a forged nor a rate-limited request burns a
+// nonce: a device told to retry after Retry-After may resend the very same request.
+func (s *server) useNonce(c *gin.Context) {
+	client, _ := c.Value(ctxClient).(*payment.Client)
+	if client == nil { // a routing mistake, not a caller's: never serve unauthenticated
+		writeError(c, errors.New("useNonce without authenticate"))
+		return
+	}
+	if err := s.svc.UseNonce(c.Request.Context(), client.AppID, c.GetString(ctxNonce)); err != nil {
 		writeError(c, err)
 		return
 	}
-	c.Set(ctxClient, client)
-	c.Set(ctxBody, body)
 	c.Next()
 }
 
@@ -190,20 +204,4 @@ func rfc3986(s string) string {
 		b.WriteByte(hexDigits[ch&15])
 	}
 	return b.String()
-}
-
-// rateLimit applies the optional Limiter to the authenticated client.
-func (s *server) rateLimit(c *gin.Context) {
-	if s.limiter == nil {
-		c.Next()
-		return
-	}
-	client, _ := c.Value(ctxClient).(*payment.Client)
-	if ok, retry := s.limiter.Allow(c.Request.Context(), client); !ok {
-		secs := int(math.Ceil(retry.Seconds()))
-		c.Header("Retry-After", strconv.Itoa(max(secs, 1)))
-		writeError(c, payment.Errorf(payment.CodeRateLimited, "too many requests; retry after %d s", max(secs, 1)))
-		return
-	}
-	c.Next()
 }

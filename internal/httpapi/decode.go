@@ -116,7 +116,8 @@ func describe(t reflect.Type) string {
 }
 
 // checkDuplicateKeys walks the tokens of a JSON document and refuses an object that names
-// the same key twice, at any depth. The document must be an object at the top level.
+// the same key twice, at any depth (at the top level, where keys are struct fields, also
+// in another letter case). The document must be an object at the top level.
 func checkDuplicateKeys(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -143,10 +144,16 @@ func walkObject(dec *json.Decoder, path string) error {
 		if path != "" {
 			field = path + "." + key
 		}
-		if seen[key] {
+		// encoding/json matches struct fields case-insensitively, so at the top level
+		// "subject" and "SUBJECT" name the same field: refuse both, or the last would win.
+		seenKey := key
+		if path == "" {
+			seenKey = strings.ToLower(key)
+		}
+		if seen[seenKey] {
 			return invalid("duplicate field %s", field)
 		}
-		seen[key] = true
+		seen[seenKey] = true
 		if err := walkValue(dec, field); err != nil {
 			return err
 		}

@@ -51,3 +51,15 @@ func (s *server) listEvents(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, out)
 }
+
+// resendEvent schedules the event's webhook for delivery now, whatever its delivery state
+// (delivered, dead, pending), and answers 202 with the event. Another client's event is
+// NOT_FOUND.
+func (s *server) resendEvent(c *gin.Context) {
+	e, err := s.svc.ResendEvent(c.Request.Context(), clientOf(c).AppID, c.Param("event_id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, payment.EventView(e))
+}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/f2fpay/f2fpay/api"
 )
 
 // readyTimeout bounds the database ping of /ready.
@@ -27,4 +29,10 @@ func (s *server) ready(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// serveOpenAPI answers the embedded OpenAPI description of the merchant API.
+func serveOpenAPI(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", api.OpenAPI)
 }

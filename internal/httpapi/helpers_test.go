@@ -76,6 +76,8 @@ type setupOptions struct {
 	waiter  httpapi.Waiter
 	limiter httpapi.Limiter
 	logger  *slog.Logger
+	// ipLimiter limits the public routes per IP.
+	ipLimiter httpapi.IPLimiter
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -122,7 +124,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		}
 	})
 	handler = httpapi.New(httpapi.Config{
-		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger,
+		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sb))
 			if o.extra != nil {

@@ -21,6 +21,7 @@ const (
 	ctxLogger    = "f2fpay.logger"
 	ctxClient    = "f2fpay.client"
 	ctxBody      = "f2fpay.body"
+	ctxNonce     = "f2fpay.nonce"
 	ctxErrorCode = "f2fpay.error_code"
 )
 

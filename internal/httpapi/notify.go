@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,16 +12,24 @@ import (
 // at most maxBody bytes, to the core and answers the plain text Alipay expects: "success"
 // only when the core has committed the change (or found a duplicate), "failure" otherwise,
 // so that Alipay retries. Both are sent with status 200, as Alipay reads only the body.
+// A body refused here (too large, unreadable) is answered 413/400 "failure" and still kept
+// for audit with its first bytes, through Service.RecordRefusedNotification.
 func (s *server) notify(c *gin.Context) {
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		status := http.StatusBadRequest
-		if errors.As(err, &tooBig) {
-			status = http.StatusRequestEntityTooLarge
-		}
+	raw, err := io.ReadAll(io.LimitReader(c.Request.Body, s.maxBody+1))
+	status, reason := 0, ""
+	switch {
+	case err != nil:
+		status, reason = http.StatusBadRequest, "body could not be read"
+	case int64(len(raw)) > s.maxBody:
+		status, reason = http.StatusRequestEntityTooLarge, "body larger than the limit"
+	}
+	if status != 0 {
 		s.log.Warn("notification body refused", slog.String("request_id", requestIDOf(c)),
 			slog.Int("status", status), slog.String("client_ip", c.ClientIP()))
+		if aerr := s.svc.RecordRefusedNotification(c.Request.Context(), raw, c.ClientIP(), reason); aerr != nil {
+			s.log.Error("audit of refused notification failed", slog.String("request_id", requestIDOf(c)), slog.Any("err", aerr))
+		}
+		c.Header("Connection", "close") // the rest of an oversized body is not read
 		c.Data(status, "text/plain; charset=utf-8", []byte("failure"))
 		return
 	}

@@ -98,6 +98,9 @@ func (s *server) queryPayment(c *gin.Context) {
 	ctx := c.Request.Context()
 	o, err := s.svc.Get(ctx, clientOf(c).AppID, c.Param("out_trade_no"), sync)
 	if err == nil && wait > 0 && o.Status == payment.StatusPending && s.waiter != nil {
+		if s.park(c, o, time.Duration(wait)*time.Second) {
+			return // answered later from the parked connection (park.go)
+		}
 		o, err = s.waiter.WaitSettled(ctx, o, time.Duration(wait)*time.Second)
 	}
 	if err != nil {

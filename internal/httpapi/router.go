@@ -46,18 +46,22 @@ type Config struct {
 	Waiter Waiter
 	// Limiter rate-limits the merchant API after authentication; nil = no limit.
 	Limiter Limiter
+	// IPLimiter rate-limits the public routes (notify, cashier, console login) per client
+	// IP; nil = no limit.
+	IPLimiter IPLimiter
 	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed when
 	// taking the client IP (notify audit, access log); nil trusts none.
 	TrustedProxies []string
 }
 
 type server struct {
-	svc     *payment.Service
-	log     *slog.Logger
-	clock   payment.Clock
-	maxBody int64
-	waiter  Waiter
-	limiter Limiter
+	svc       *payment.Service
+	log       *slog.Logger
+	clock     payment.Clock
+	maxBody   int64
+	waiter    Waiter
+	limiter   Limiter
+	ipLimiter IPLimiter
 }
 
 // New builds the gateway's HTTP handler. It panics on an invalid TrustedProxies entry,
@@ -65,7 +69,7 @@ type server struct {
 func New(cfg Config) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s := &server{svc: cfg.Service, log: cfg.Logger, clock: cfg.Clock, maxBody: cfg.MaxBody,
-		waiter: cfg.Waiter, limiter: cfg.Limiter}
+		waiter: cfg.Waiter, limiter: cfg.Limiter, ipLimiter: cfg.IPLimiter}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -80,7 +84,7 @@ func New(cfg Config) http.Handler {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		panic("httpapi: invalid trusted proxies: " + err.Error())
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery)
+	e.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.hygiene, s.ipLimit)
 	e.NoRoute(func(c *gin.Context) {
 		writeError(c, payment.Errorf(payment.CodeNotFound, "no such route"))
 	})
@@ -88,8 +92,9 @@ func New(cfg Config) http.Handler {
 	e.GET("/health", s.health)
 	e.GET("/ready", s.ready)
 	e.POST("/notify/alipay", s.notify)
+	e.GET("/api/openapi.yaml", serveOpenAPI)
 
-	api := e.Group("/api/v1/payment", s.authenticate, s.rateLimit)
+	api := e.Group("/api/v1/payment", s.preLimit, s.authenticate, s.rateLimit, s.useNonce)
 	api.POST("/create", s.createPayment)
 	api.GET("/query/:out_trade_no", s.queryPayment)
 	api.POST("/close", s.closePayment)
@@ -97,6 +102,7 @@ func New(cfg Config) http.Handler {
 	api.POST("/refund", s.createRefund)
 	api.GET("/refund/query/:out_trade_no/:refund_no", s.queryRefund)
 	api.GET("/events", s.listEvents)
+	api.POST("/events/:event_id/resend", s.resendEvent)
 
 	if cfg.Extra != nil {
 		cfg.Extra(e)

@@ -93,14 +93,32 @@ func (s *Service) ClientSecrets(ctx context.Context, appID string) (*Client, [][
 	return c, secrets, nil
 }
 
-// UseNonce remembers a request nonce for NonceWindow. Errors: UNAUTHORIZED on a replay.
+// NonceStore remembers request nonces (SPEC §2.1). The Store is one; a store shared by
+// every instance (Redis) replaces it when several instances serve the API.
+type NonceStore interface {
+	// UseNonce records (appID, nonce) until expiresAt; ErrDuplicate when it is recorded and
+	// not yet expired (a replay). Any other error means the store could not decide.
+	UseNonce(ctx context.Context, appID, nonce string, now, expiresAt time.Time) error
+}
+
+// SetNonceStore makes the service remember nonces in n instead of its Store. Call it
+// before serving.
+func (s *Service) SetNonceStore(n NonceStore) { s.nonces = n }
+
+// UseNonce remembers a request nonce for NonceWindow. Errors: UNAUTHORIZED on a replay;
+// UPSTREAM_UNAVAILABLE (503, safe to repeat) when the nonce store cannot decide, because a
+// request whose replay cannot be ruled out must not pass.
 func (s *Service) UseNonce(ctx context.Context, appID, nonce string) error {
 	now := s.now()
-	err := s.store.UseNonce(ctx, appID, nonce, now, now.Add(NonceWindow))
-	if errors.Is(err, ErrDuplicate) {
+	err := s.nonces.UseNonce(ctx, appID, nonce, now, now.Add(NonceWindow))
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrDuplicate):
 		return Errorf(CodeUnauthorized, "nonce already used")
 	}
-	return err
+	s.log.Error("nonce store unavailable; request refused", "app_id", appID, "err", err)
+	return Errorf(CodeUpstreamUnavailable, "replay protection is unavailable; retry later")
 }
 
 // Events lists the client's events after the cursor (an event Seq), oldest first.

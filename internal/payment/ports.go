@@ -12,6 +12,7 @@ import (
 type Queries interface {
 	DeliveryQueries  // webhook delivery state of the outbox (outbox.go)
 	ReconcileQueries // claiming due orders and refunds (outbox.go)
+	RelayQueries     // cursors of outbox relays, e.g. NATS (relay.go)
 
 	// Clients.
 	InsertClient(ctx context.Context, c *Client) error

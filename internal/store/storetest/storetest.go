@@ -1,5 +1,5 @@
-// Package storetest is the conformance suite every payment.Store must pass (SQLite now,
-// PostgreSQL later), so that the adapters stay interchangeable.
+// Package storetest is the conformance suite every payment.Store must pass (SQLite and
+// PostgreSQL), so that the adapters stay interchangeable.
 package storetest
 
 import (
@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"ClaimDueOrders", testClaimDueOrders},
 		{"ClaimDueRefunds", testClaimDueRefunds},
 		{"ClaimRace", testClaimRace},
+		// Outbox relay cursors (issue 7): relay.go.
+		{"Relay", testRelay},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

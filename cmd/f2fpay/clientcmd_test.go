@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+)
+
+// clientCmd runs `f2fpay client args... --data-dir dir` and returns its exit code and output.
+func clientCmd(t *testing.T, dir string, args ...string) (int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append(append([]string{"client"}, args...), "--data-dir", dir), &out, &errOut)
+	return code, out.String() + errOut.String()
+}
+
+// TestClientLifecycle: create prints the secret once; list never does; rotate keeps the
+// old secret verifying for --grace (and not with --grace 0); disable refuses the client.
+func TestClientLifecycle(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := secretbox.LoadOrCreateKeyFile(filepath.Join(dir, "master.key")); err != nil {
+		t.Fatal(err)
+	}
+	code, out := clientCmd(t, dir, "create", "--name", "kiosk-7")
+	m := regexp.MustCompile(`app id: (\S+)\nsecret: (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	appID, first := m[1], m[2]
+	secrets := func() ([]string, error) {
+		st, svc, err := storeFlags{config: new(string), database: new(string), dataDir: &dir}.open(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		_, raw, err := svc.ClientSecrets(context.Background(), appID)
+		var got []string
+		for _, s := range raw {
+			got = append(got, string(s))
+		}
+		return got, err
+	}
+	code, out = clientCmd(t, dir, "rotate", "--app-id", appID, "--grace", "1h")
+	m = regexp.MustCompile(`new secret: (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil || m[1] == first {
+		t.Fatalf("rotate: %d %s", code, out)
+	}
+	second := m[1]
+	if got, err := secrets(); err != nil || len(got) != 2 || got[0] != second || got[1] != first {
+		t.Fatalf("after rotate with grace: %d secrets, err %v; want new then old", len(got), err)
+	}
+	code, out = clientCmd(t, dir, "list")
+	if code != 0 || !strings.Contains(out, "rotating until") || strings.Contains(out, first) || strings.Contains(out, second) {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	code, out = clientCmd(t, dir, "rotate", "--app-id", appID, "--grace", "0s")
+	m = regexp.MustCompile(`new secret: (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("rotate --grace 0: %d %s", code, out)
+	}
+	if got, err := secrets(); err != nil || len(got) != 1 || got[0] != m[1] {
+		t.Fatalf("after rotate without grace: %d secrets, err %v; want only the newest", len(got), err)
+	}
+	if code, out = clientCmd(t, dir, "disable", "--app-id", appID); code != 0 {
+		t.Fatalf("disable: %d %s", code, out)
+	}
+	if _, err := secrets(); payment.ErrorCode(err) != payment.CodeUnauthorized {
+		t.Fatalf("disabled client: err %v, want UNAUTHORIZED", err)
+	}
+	if code, out = clientCmd(t, dir, "list"); !strings.Contains(out, "disabled") {
+		t.Fatalf("list after disable: %d %s", code, out)
+	}
+	if code, out = clientCmd(t, dir, "enable", "--app-id", appID); code != 0 {
+		t.Fatalf("enable: %d %s", code, out)
+	}
+	if _, err := secrets(); err != nil {
+		t.Fatalf("re-enabled client: %v", err)
+	}
+	for _, bad := range [][]string{{"rotate"}, {"rotate", "--app-id", "app_nope"}, {"disable"}, {"rotate", "--app-id", appID, "--grace", "-1h"}, {"frobnicate"}} {
+		if code, out := clientCmd(t, dir, bad...); code == 0 {
+			t.Errorf("client %v succeeded: %s", bad, out)
+		}
+	}
+}

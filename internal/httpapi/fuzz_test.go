@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// FuzzAuthVerifier drives the request verifier with arbitrary headers, paths, queries and
+// bodies. It must never panic; a signature made by the public client over the same inputs
+// must verify; any other signature must not; and the header checks must refuse every
+// malformed header without touching the database.
+func FuzzAuthVerifier(f *testing.F) {
+	f.Add("POST", "/api/v1/payment/create", "", "1700000000", "abcdefghijklmnop", "sk_secret", []byte(`{"a":1}`), "")
+	f.Add("GET", "/api/v1/payment/list", "status=paid&limit=10&b=a%20b&a=2&a=1&x=%7E+y", "1700000000", "nonce_nonce-0123", "s", []byte(nil), "00")
+	f.Add("GET", "/api/v1/payment/query/%E6%B5%8B", "a=%ff&=&&b", "-1", "short", "", []byte("\xff"), "zz")
+	f.Fuzz(func(t *testing.T, method, path, rawQuery, ts, nonce, secret string, body []byte, forged string) {
+		s := &server{clock: fixedClock{time.Unix(1700000000, 0)}}
+		hdrErr := s.checkHeaders("app_x", ts, nonce, forged)
+		if hdrErr != nil && payment.ErrorCode(hdrErr) != payment.CodeUnauthorized {
+			t.Fatalf("header check error %v is not UNAUTHORIZED", hdrErr)
+		}
+		q, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return // the server answers 400 for a malformed query before verifying
+		}
+		want := stringToSign(method, path, canonicalQuery(q), ts, nonce, body)
+		good := client.Sign(secret, method, path, rawQuery, ts, nonce, body)
+		if !verifyAny([][]byte{[]byte("other"), []byte(secret)}, want, good) {
+			t.Fatalf("client signature does not verify: %q", want)
+		}
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(want))
+		if forged != hex.EncodeToString(mac.Sum(nil)) && verifyAny([][]byte{[]byte(secret)}, want, forged) {
+			t.Fatalf("forged signature %q verified", forged)
+		}
+		if verifyAny(nil, want, good) {
+			t.Fatal("a client without secrets verified")
+		}
+	})
+}
+
+// FuzzDecodeStrict feeds arbitrary bytes to the strict JSON decoder: it must never panic,
+// must only fail with INVALID_PARAMETER, and must accept only one valid UTF-8 JSON object
+// without duplicate keys or unknown fields.
+func FuzzDecodeStrict(f *testing.F) {
+	f.Add([]byte(`{"out_trade_no":"A1","total_amount":"9.90","subject":"s","metadata":{"k":"v"}}`))
+	f.Add([]byte(`{"out_trade_no":"A1","out_trade_no":"A2"}`))
+	f.Add([]byte(`{"metadata":{"a":{"b":[1,{"c":1,"c":2}]}}}`))
+	f.Add([]byte("{\"subject\":\"\xff\"}"))
+	f.Add([]byte(`{} {}`))
+	f.Add([]byte(`[1,2]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var v createPaymentBody
+		err := decodeStrict(body, &v)
+		if err != nil {
+			if payment.ErrorCode(err) != payment.CodeInvalidParameter {
+				t.Fatalf("error %v is not INVALID_PARAMETER", err)
+			}
+			return
+		}
+		if !utf8.Valid(body) || !json.Valid(body) {
+			t.Fatalf("accepted invalid UTF-8 or JSON: %q", body)
+		}
+		trimmed := bytes.TrimSpace(body)
+		if len(trimmed) == 0 || trimmed[0] != '{' {
+			t.Fatalf("accepted a non-object: %q", body)
+		}
+		var generic map[string]json.RawMessage
+		if err := json.Unmarshal(body, &generic); err != nil {
+			t.Fatalf("accepted %q that is not an object: %v", body, err)
+		}
+		known := map[string]bool{"out_trade_no": true, "total_amount": true, "subject": true, "body": true,
+			"timeout_minutes": true, "notify_url": true, "metadata": true}
+		for k := range generic {
+			if !known[k] && !knownFold(known, k) {
+				t.Fatalf("accepted unknown field %q", k)
+			}
+		}
+		if err := checkDuplicateKeys(body); err != nil {
+			t.Fatalf("accepted duplicate keys: %q", body)
+		}
+	})
+}
+
+// knownFold reports whether k matches a known field case-insensitively, as encoding/json
+// matches field names.
+func knownFold(known map[string]bool, k string) bool {
+	for name := range known {
+		if bytes.EqualFold([]byte(name), []byte(k)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,26 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DropSchema drops a schema made by Open with Options.Schema, and everything in it (tests
+// and uninstalls).
+func DropSchema(ctx context.Context, dsn, schema string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("postgres: %v", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
+	return translate(err)
+}
+
+// MigrationCount tells how many migrations are embedded.
+func MigrationCount() int {
+	ms, _ := loadMigrations()
+	return len(ms)
+}

@@ -1,0 +1,196 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/httpapi"
+	"github.com/f2fpay/f2fpay/internal/notifier"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/web"
+)
+
+const (
+	alipayAppID   = "2021000000000042"
+	adminPassword = "correct horse battery staple"
+)
+
+var (
+	keyOnce           sync.Once
+	appPriv, appPub   string
+	hashOnce          sync.Once
+	adminPasswordHash string
+	orderSeq          atomic.Int64
+)
+
+func appKeys() (string, string) {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		pub, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+		appPriv = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		appPub = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	})
+	return appPriv, appPub
+}
+
+func passwordHash() string {
+	hashOnce.Do(func() {
+		h, err := bcrypt.GenerateFromPassword([]byte(adminPassword), bcrypt.MinCost)
+		if err != nil {
+			panic(err)
+		}
+		adminPasswordHash = string(h)
+	})
+	return adminPasswordHash
+}
+
+// offsetClock is the service's clock; tests move it to create orders that expire soon.
+type offsetClock struct{ off atomic.Int64 }
+
+func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
+
+// testBundle is the whole gateway on httptest: SQLite, the real Alipay channel against the
+// simulator (mounted under /sandbox on the same server), the notifier, the API and the pages.
+type testBundle struct {
+	srv    *httptest.Server
+	url    string
+	svc    *payment.Service
+	store  payment.Store
+	sb     *sandbox.Sandbox
+	notes  *notifier.Notifier
+	clock  *offsetClock
+	client *client.Client
+	appID  string
+	secret string
+}
+
+func setup(t testing.TB) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	priv, pub := appKeys()
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	if err := sb.RegisterApp(alipayAppID, pub); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f2fpay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ch, err := alipay.New(alipay.Config{AppID: alipayAppID, PrivateKey: priv,
+		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: srv.URL + "/sandbox/gateway.do",
+		Recorder: func(c payment.ChannelCall) { _ = st.InsertChannelCall(context.Background(), &c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secretbox.New(secretbox.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &offsetClock{}
+	svc := payment.NewService(st, ch, box, clock, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	notes := notifier.New(st)
+	svc.OnChange(notes.Publish)
+	pages, err := web.New(web.Config{Service: svc, Notifier: notes, MerchantName: "Test Shop", AdminPasswordHash: passwordHash()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler = httpapi.New(httpapi.Config{Service: svc, Waiter: notes, Extra: func(e *gin.Engine) {
+		e.Any("/sandbox/*path", gin.WrapH(sb))
+		pages.Mount(e)
+	}})
+	cl, secret, err := svc.CreateClient(ctx, "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{srv: srv, url: srv.URL, svc: svc, store: st, sb: sb, notes: notes, clock: clock,
+		client: client.New(srv.URL, cl.AppID, secret), appID: cl.AppID, secret: secret}
+}
+
+// order creates a pending order through the merchant API.
+func (b *testBundle) order(t testing.TB, amount string) *client.Payment {
+	t.Helper()
+	no := fmt.Sprintf("web-%d-%d", time.Now().UnixNano(), orderSeq.Add(1))
+	p, _, err := b.client.Create(context.Background(), client.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "测试商品 Test item"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// expiringOrder creates an order that expires in about left (orders last at least a
+// minute, so it is created by a service clock that runs behind).
+func (b *testBundle) expiringOrder(t testing.TB, left time.Duration) *client.Payment {
+	t.Helper()
+	b.clock.off.Store(int64(left - time.Minute))
+	defer b.clock.off.Store(0)
+	no := fmt.Sprintf("exp-%d-%d", time.Now().UnixNano(), orderSeq.Add(1))
+	p, _, err := b.client.Create(context.Background(), client.CreateRequest{OutTradeNo: no, TotalAmount: "1.00", Subject: "expiring", TimeoutMinutes: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// pay pays the order as a buyer would, through the simulator.
+func (b *testBundle) pay(t testing.TB, outTradeNo string) {
+	t.Helper()
+	if _, err := b.sb.Pay(alipayAppID, outTradeNo, sandbox.OutcomeSuccess); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitStatus polls the store until the order has status (the notification is async).
+func (b *testBundle) waitStatus(t testing.TB, outTradeNo string, status payment.Status) *payment.Order {
+	t.Helper()
+	sub := b.notes.Subscribe(outTradeNo)
+	defer sub.Close()
+	o, err := b.store.GetOrder(context.Background(), outTradeNo)
+	for deadline := time.After(10 * time.Second); err != nil || o.Status != status; {
+		select {
+		case o = <-sub.C:
+			err = nil
+		case <-deadline:
+			t.Fatalf("order %s did not become %s", outTradeNo, status)
+		}
+	}
+	return o
+}
+
+// browserClient is an HTTP client with a cookie jar that does not follow redirects.
+func browserClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
