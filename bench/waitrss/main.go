@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 func main() {
@@ -47,10 +49,12 @@ func run(n int, bin string, ramp time.Duration) error {
 	}
 	defer os.RemoveAll(dir)
 	if bin == "" {
-		bin = filepath.Join(dir, "f2fpay")
-		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/f2fpay").CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %v\n%s", err, out)
+		built, cleanup, err := testbin.Build(".")
+		if err != nil {
+			return err
 		}
+		defer cleanup()
+		bin = built
 	}
 	cmd := exec.Command(bin, "demo", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"))
 	// The benchmark is about memory, not about the rate limits of one client.

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/f2fpay/f2fpay/client"
+
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 // TestEndToEnd runs the real program and walks one order through the merchant API:
@@ -171,7 +173,7 @@ func TestRestartKeepsData(t *testing.T) {
 	p.stop()
 
 	for i := 0; i < 2; i++ {
-		var out, errOut syncBuffer
+		var out, errOut testbin.Buffer
 		if code := run(context.Background(), []string{"migrate", "--data-dir", dir}, &out, &errOut); code != 0 {
 			t.Fatalf("migrate: %d %s", code, errOut.String())
 		}

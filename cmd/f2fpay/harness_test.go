@@ -11,30 +11,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
-
-// syncBuffer is an io.Writer the program writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // program is the real f2fpay binary's run function serving `demo` on a free port.
 type program struct {
@@ -44,15 +27,15 @@ type program struct {
 	api    *client.Client
 	cancel context.CancelFunc
 	done   chan int
-	out    *syncBuffer
-	errOut *syncBuffer
+	out    *testbin.Buffer
+	errOut *testbin.Buffer
 }
 
 // runDemoForTest runs `f2fpay demo --listen 127.0.0.1:0 --data-dir dir` and waits until it serves.
 func runDemoForTest(t *testing.T, dir string) *program {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &program{t: t, dir: dir, cancel: cancel, done: make(chan int, 1), out: &syncBuffer{}, errOut: &syncBuffer{}}
+	p := &program{t: t, dir: dir, cancel: cancel, done: make(chan int, 1), out: &testbin.Buffer{}, errOut: &testbin.Buffer{}}
 	go func() {
 		p.done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, p.out, p.errOut)
 	}()

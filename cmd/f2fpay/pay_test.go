@@ -17,6 +17,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/sys/unix"
+
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 // openPTY returns the two ends of a new pseudo-terminal.
@@ -109,7 +111,7 @@ func TestPayInTerminal(t *testing.T) {
 	dir := t.TempDir()
 	demo := runDemoForTest(t, dir)
 	master, slave := openPTY(t)
-	screen := &syncBuffer{}
+	screen := &testbin.Buffer{}
 	go func() {
 		buf := make([]byte, 4096)
 		for {

@@ -6,60 +6,24 @@
 package attack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 // binary is the f2fpay binary built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "f2fpay-attack")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "f2fpay")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/f2fpay")
-	build.Dir = "../.." // the module root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/f2fpay: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// logBuffer collects a child's output; it is written by exec's copying goroutine.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+func TestMain(m *testing.M) { testbin.Main(m.Run, "../..", &binary) }
 
 // demoState is the {data-dir}/demo.json the demo writes for scripts.
 type demoState struct {
@@ -87,9 +51,9 @@ var demoEnv = []string{
 // startDemo runs the demo on a free loopback port with its workers off (--workers=false),
 // so that nothing but our requests writes to the database, and waits until it serves.
 // Its stdout and stderr (every log line) go to logs.
-func startDemo(t *testing.T, dir string, logs *logBuffer) *proc {
+func startDemo(t *testing.T, dir string, logs *testbin.Buffer) *proc {
 	t.Helper()
-	stdout := &logBuffer{}
+	stdout := &testbin.Buffer{}
 	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0", "--data-dir", dir, "--workers=false")
 	cmd.Env = append(os.Environ(), demoEnv...)
 	// stdout is the banner, which prints the demo secret on purpose (SPEC §1); stderr is

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 // TestSecurity runs the real program, drives a genuine payment flow through it (validated
@@ -33,7 +34,7 @@ func TestSecurity(t *testing.T) {
 // setupWorld sends one genuine request (kept for replay), restarts the program, and
 // builds the orders the attacks aim at with genuine requests.
 func setupWorld(t *testing.T) *world {
-	w := &world{t: t, dir: t.TempDir(), logs: &logBuffer{}}
+	w := &world{t: t, dir: t.TempDir(), logs: &testbin.Buffer{}}
 	w.p = startDemo(t, w.dir, w.logs)
 	w.base, w.a = w.p.state.BaseURL, cred{w.p.state.AppID, w.p.state.Secret}
 	replay := mreq{method: http.MethodPost, path: pathCreate, body: createBody("atk-r0", "1.00"),

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 // world is the running program and what the suite knows about it.
@@ -30,7 +31,7 @@ type world struct {
 	t        *testing.T
 	dir      string
 	p        *proc
-	logs     *logBuffer
+	logs     *testbin.Buffer
 	base     string
 	a, b     cred            // the demo client and a second client
 	alipay   *rsa.PrivateKey // the simulator's key: signs notifications "as Alipay"

@@ -28,29 +28,14 @@ import (
 
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
+
+	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
 // binary is the f2fpay binary built once by TestMain.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "f2fpay-e2e")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "f2fpay")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/f2fpay")
-	build.Dir = "../.." // the module root
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build ./cmd/f2fpay: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m.Run, "../..", &binary) }
 
 // world is a sandbox and a webhook receiver in this process, and the data dir, client and
 // environment of an f2fpay serve child process.
