@@ -233,9 +233,11 @@ func TestRetryRealTime(t *testing.T) {
 	if len(times) != 4 {
 		t.Fatalf("%d deliveries", len(times))
 	}
+	// The schedule's precision is TestRetryScheduleFakeClock's job; here the real timers must
+	// never fire early, and a loaded CI machine may only make them late.
 	for i, w := range []time.Duration{100 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond} {
-		if got := times[i+1].Sub(times[i]); got < w*8/10 || got > w*12/10 {
-			t.Errorf("gap %d = %v, want %v±20%%", i, got, w)
+		if got := times[i+1].Sub(times[i]); got < w*8/10 || got > w+time.Second {
+			t.Errorf("gap %d = %v, want at least %v and not a second more", i, got, w*8/10)
 		}
 	}
 }
