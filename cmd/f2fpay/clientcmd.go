@@ -21,7 +21,7 @@ func addStoreFlags(fs *flag.FlagSet) storeFlags {
 	return storeFlags{
 		config:   fs.String("config", "", "YAML configuration file"),
 		database: fs.String("database", "", "database DSN (sqlite:PATH or postgres://…)"),
-		dataDir:  fs.String("data-dir", "", "a demo data dir (its f2fpay.db and master.key)"),
+		dataDir:  fs.String("data-dir", "", "a demo data dir (its f2fpay.db and master.key); default ./f2fpay-data when it exists"),
 	}
 }
 
@@ -38,6 +38,12 @@ func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, 
 	if *f.database != "" {
 		cfg.Database = *f.database
 	}
+	if cfg.Database == "" && cfg.DataDir == "" {
+		// SPEC §1: the default database is sqlite:{data-dir}/f2fpay.db, data dir ./f2fpay-data.
+		if _, err := os.Stat(filepath.Join(defaultDataDir, "f2fpay.db")); err == nil {
+			cfg.DataDir = defaultDataDir
+		}
+	}
 	if cfg.Database == "" && cfg.DataDir != "" {
 		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "f2fpay.db")
 	}
@@ -49,7 +55,7 @@ func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, 
 		cfg.MasterKey = string(b)
 	}
 	if cfg.Database == "" {
-		return nil, nil, fmt.Errorf("no database: give --database, --config, --data-dir or F2FPAY_DATABASE")
+		return nil, nil, fmt.Errorf("no database: give --database, --config, --data-dir or F2FPAY_DATABASE (no %s/f2fpay.db here)", defaultDataDir)
 	}
 	st, err := openStoreWith(ctx, cfg.Database, cfg.DatabasePool)
 	if err != nil {

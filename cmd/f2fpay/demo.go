@@ -33,11 +33,15 @@ type demoState struct {
 
 const demoAlipayAppID = "9021000000000001"
 
+// defaultDataDir is where demo keeps everything and where the management commands look
+// when told nothing else (SPEC §1).
+const defaultDataDir = "./f2fpay-data"
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
-	dataDir := fs.String("data-dir", "./f2fpay-data", "directory for keys, database and demo.json")
+	dataDir := fs.String("data-dir", defaultDataDir, "directory for keys, database and demo.json")
 	database := fs.String("database", "", "database DSN (default sqlite:{data-dir}/f2fpay.db)")
 	workers := fs.Bool("workers", true, "run the webhook and reconciler workers (false: a still database, for tests)")
 	redisURL := fs.String("redis", "", "Redis URL for shared nonces and rate limits (F2FPAY_REDIS)")
