@@ -128,11 +128,18 @@ func checkDuplicateKeys(body []byte) error {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return invalid("request body must be a JSON object")
 	}
-	return walkObject(dec, "")
+	return walkObject(dec, "", 1)
 }
 
+// maxDepth bounds the nesting of a request body. No request of the API nests deeper than
+// 2; the bound keeps the walk (and its field paths) linear in the body's size.
+const maxDepth = 16
+
 // walkObject consumes an object whose '{' was just read, up to and including its '}'.
-func walkObject(dec *json.Decoder, path string) error {
+func walkObject(dec *json.Decoder, path string, depth int) error {
+	if depth > maxDepth {
+		return invalid("request body nests deeper than %d levels", maxDepth)
+	}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -154,7 +161,7 @@ func walkObject(dec *json.Decoder, path string) error {
 			return invalid("duplicate field %s", field)
 		}
 		seen[seenKey] = true
-		if err := walkValue(dec, field); err != nil {
+		if err := walkValue(dec, field, depth); err != nil {
 			return err
 		}
 	}
@@ -164,18 +171,21 @@ func walkObject(dec *json.Decoder, path string) error {
 	return nil
 }
 
-// walkValue consumes one value; objects and arrays recursively.
-func walkValue(dec *json.Decoder, path string) error {
+// walkValue consumes one value inside a container at depth; objects and arrays recursively.
+func walkValue(dec *json.Decoder, path string, depth int) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return invalid("request body is not valid JSON")
 	}
 	switch tok {
 	case json.Delim('{'):
-		return walkObject(dec, path)
+		return walkObject(dec, path, depth+1)
 	case json.Delim('['):
+		if depth+1 > maxDepth {
+			return invalid("request body nests deeper than %d levels", maxDepth)
+		}
 		for i := 0; dec.More(); i++ {
-			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
 				return err
 			}
 		}

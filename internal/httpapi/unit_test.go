@@ -142,3 +142,19 @@ func TestRenderError(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeStrictDeepNesting: a body nested as deep as 64 KiB allows is refused quickly
+// (the walk and its field paths stay linear) instead of costing quadratic time.
+func TestDecodeStrictDeepNesting(t *testing.T) {
+	t.Parallel()
+	deep := `{"metadata":` + strings.Repeat("[", 30000) + strings.Repeat("]", 30000) + `}`
+	var v createPaymentBody
+	err := decodeStrict([]byte(deep), &v)
+	if payment.ErrorCode(err) != payment.CodeInvalidParameter || !strings.Contains(payment.ErrorMessage(err), "nests deeper") {
+		t.Fatalf("deep body: %v", err)
+	}
+	ok := `{"metadata":{"a":"b"},"subject":"s"}`
+	if err := decodeStrict([]byte(ok), &v); err != nil {
+		t.Fatal(err)
+	}
+}
