@@ -49,12 +49,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	env, err := LoadConfig("", os.Getenv) // F2FPAY_RATE_LIMIT_* and F2FPAY_TRUSTED_PROXIES apply to the demo too
+	// F2FPAY_RATE_LIMIT_*, F2FPAY_TRUSTED_PROXIES, F2FPAY_WEBHOOK_*, F2FPAY_RECONCILE_* and
+	// F2FPAY_LATE_PAYMENT apply to the demo too.
+	env, err := LoadConfig("", os.Getenv)
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
 	log := newLogger(stderr, "text")
-	tune := gatewayOptions{rateLimit: env.RateLimit, trustedProxies: env.TrustedProxies, noWorkers: !*workers}
+	tune := gatewayOptions{rateLimit: env.RateLimit, trustedProxies: env.TrustedProxies, noWorkers: !*workers,
+		webhooks: env.Webhooks, reconciler: env.Reconciler, latePayment: env.LatePayment}
 	scaleFlags{database: new(string), redis: redisURL, nats: natsURL}.apply(env)
 	tune.scale = env.scale()
 	d, err := startDemo(ctx, *listen, *dataDir, *database, log, tune)
@@ -154,6 +157,7 @@ func startDemo(ctx context.Context, listen, dataDir, database string, log *slog.
 		database: database, masterKey: masterKey, channel: ch, publicURL: d.state.BaseURL,
 		confirmWithQuery: true, log: log, sandbox: sb,
 		rateLimit: tune.rateLimit, trustedProxies: tune.trustedProxies, noWorkers: tune.noWorkers, scale: tune.scale,
+		webhooks: tune.webhooks, reconciler: tune.reconciler, latePayment: tune.latePayment,
 		admin: AdminConfig{PasswordHash: string(adminHash), MerchantName: "f2fpay demo shop"}, calls: calls,
 	})
 	if err != nil {
