@@ -65,6 +65,11 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 		PublicURL: o.publicURL, ConfirmWithQuery: o.confirmWithQuery,
 		LatePayment: o.latePayment, DefaultTimeout: o.defaultTimeout, CheckSchedule: o.reconciler.Schedule,
 	}, o.log)
+	notes, pages, err := newPages(svc, o)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	shared, err := openShared(ctx, o, svc)
 	if err != nil {
 		_ = st.Close()
@@ -83,11 +88,6 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 		reconciler.Start(context.WithoutCancel(ctx))
 	}
 	workers = append(workers, shared.stoppers...)
-	notes, pages, err := newPages(svc, o)
-	if err != nil {
-		_ = st.Close()
-		return nil, err
-	}
 	extra := pages.Mount
 	if o.sandbox != nil {
 		sb := gin.WrapH(o.sandbox)
