@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/f2fpay/f2fpay/internal/store/migration"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -21,6 +22,6 @@ func DropSchema(ctx context.Context, dsn, schema string) error {
 
 // MigrationCount tells how many migrations are embedded.
 func MigrationCount() int {
-	ms, _ := loadMigrations()
+	ms, _ := migration.Load(migrationFS, "migrations")
 	return len(ms)
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/f2fpay/f2fpay/internal/store/migration"
 )
 
 //go:embed migrations/*.sql
@@ -19,55 +17,19 @@ var migrationFS embed.FS
 // starting together apply each migration once.
 const migrationLock = 0x66326670_0001 // "f2fp" 1
 
-// migration is one numbered file of migrations/, e.g. 0001_init.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations in version order.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, p := range names {
-		name := strings.TrimPrefix(p, "migrations/")
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %s: name must start with a positive number and '_'", name)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("postgres: migrations %s and %s share number %d", prev, name, v)
-		}
-		seen[v] = name
-		b, err := migrationFS.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
-
 // Migrate applies, in order, each embedded migration not yet recorded in
 // schema_migrations, each in its own transaction together with its record, and returns how
 // many it applied. Running it again is a no-op (0, nil); so is running it from several
 // instances at once: each transaction first takes an advisory lock and re-checks the record.
 func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
-	ms, err := loadMigrations()
+	ms, err := migration.Load(migrationFS, "migrations")
 	if err != nil {
 		return 0, err
 	}
 	for _, m := range ms {
 		ok, err := s.applyMigration(ctx, m)
 		if err != nil {
-			return applied, fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			return applied, fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
 		if ok {
 			applied++
@@ -77,7 +39,7 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 }
 
 // applyMigration runs m unless it is recorded already; it reports whether it ran.
-func (s *Store) applyMigration(ctx context.Context, m migration) (ran bool, err error) {
+func (s *Store) applyMigration(ctx context.Context, m migration.Migration) (ran bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
 			return err
@@ -90,16 +52,16 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (ran bool, err 
 			return err
 		}
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+		_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 		ran = err == nil
 		return err
 	})
