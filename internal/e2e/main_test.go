@@ -57,25 +57,9 @@ type world struct {
 func newWorld(t *testing.T, extraEnv ...string) *world {
 	t.Helper()
 	w := &world{t: t, dir: t.TempDir(), recv: newReceiver(t)}
-	var sbh atomic.Pointer[sandbox.Sandbox]
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(rw, r) }))
-	t.Cleanup(srv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL, TimeScale: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbh.Store(sb)
-	t.Cleanup(sb.Close)
-	w.sb, w.appID = sb, "2021000000000042"
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
-	if err := sb.RegisterApp(w.appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
-		t.Fatal(err)
-	}
+	w.appID = "2021000000000042"
+	var alipayEnv []string
+	w.sb, alipayEnv = newAlipay(t, w.appID)
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port, kept across restarts
 	if err != nil {
 		t.Fatal(err)
@@ -87,15 +71,12 @@ func newWorld(t *testing.T, extraEnv ...string) *world {
 	w.env = append(os.Environ(),
 		"F2FPAY_LISTEN="+addr, "F2FPAY_PUBLIC_URL="+w.baseURL, "F2FPAY_DATABASE="+db,
 		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json",
-		"F2FPAY_ALIPAY_APP_ID="+w.appID,
-		"F2FPAY_ALIPAY_PRIVATE_KEY="+string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
-		"F2FPAY_ALIPAY_PUBLIC_KEY="+sb.AlipayPublicKeyPEM(), "F2FPAY_ALIPAY_GATEWAY="+srv.URL+"/sandbox/gateway.do",
-		"F2FPAY_ALIPAY_SELLER_ID="+sb.SellerID(w.appID), "F2FPAY_ALIPAY_TIMEOUT=3s",
 		"F2FPAY_RATE_LIMIT_CLIENT_RATE=-1", // the suites count hundreds of orders at full speed; limits are issue 4's tests
 		// Compressed time: the reconciler and the webhook retries run in milliseconds.
 		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
 		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",
 	)
+	w.env = append(w.env, alipayEnv...)
 	w.env = append(w.env, extraEnv...)
 	out, err := w.run("client", "create", "--name", "e2e", "--notify-url", w.recv.srv.URL+"/hook", "--database", db)
 	if err != nil {
@@ -250,4 +231,34 @@ func withTimeout(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// newAlipay starts a sandbox on httptest (compressed time) with an app of a fresh key pair
+// registered, and returns the F2FPAY_ALIPAY_* environment of a gateway that uses it.
+func newAlipay(t *testing.T, appID string) (*sandbox.Sandbox, []string) {
+	t.Helper()
+	var sbh atomic.Pointer[sandbox.Sandbox]
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(rw, r) }))
+	t.Cleanup(srv.Close)
+	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL, TimeScale: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbh.Store(sb)
+	t.Cleanup(sb.Close)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
+	if err := sb.RegisterApp(appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
+		t.Fatal(err)
+	}
+	return sb, []string{
+		"F2FPAY_ALIPAY_APP_ID=" + appID,
+		"F2FPAY_ALIPAY_PRIVATE_KEY=" + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
+		"F2FPAY_ALIPAY_PUBLIC_KEY=" + sb.AlipayPublicKeyPEM(), "F2FPAY_ALIPAY_GATEWAY=" + srv.URL + "/sandbox/gateway.do",
+		"F2FPAY_ALIPAY_SELLER_ID=" + sb.SellerID(appID), "F2FPAY_ALIPAY_TIMEOUT=3s",
+	}
 }

@@ -2,10 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
@@ -17,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -67,34 +62,16 @@ func newCluster(t *testing.T, instances int, extraEnv ...string) *cluster {
 	c := &cluster{t: t, dir: t.TempDir(), recv: newInflightReceiver(t), pgURL: pg, natsURL: nats,
 		schema: fmt.Sprintf("f2fpay_e2e_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)}
 	t.Cleanup(func() { _ = postgres.DropSchema(context.Background(), pg, c.schema) })
-	var sbh atomic.Pointer[sandbox.Sandbox]
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(rw, r) }))
-	t.Cleanup(srv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL, TimeScale: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbh.Store(sb)
-	t.Cleanup(sb.Close)
-	c.sb, c.appID = sb, "2021000000000077"
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
-	if err := sb.RegisterApp(c.appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
-		t.Fatal(err)
-	}
+	c.appID = "2021000000000077"
+	var alipayEnv []string
+	c.sb, alipayEnv = newAlipay(t, c.appID)
 	c.env = append(os.Environ(),
 		"F2FPAY_DATABASE="+pg, "F2FPAY_DATABASE_SCHEMA="+c.schema, "F2FPAY_REDIS="+rd,
-		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json", "F2FPAY_ALIPAY_APP_ID="+c.appID,
-		"F2FPAY_ALIPAY_PRIVATE_KEY="+string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
-		"F2FPAY_ALIPAY_PUBLIC_KEY="+sb.AlipayPublicKeyPEM(), "F2FPAY_ALIPAY_GATEWAY="+srv.URL+"/sandbox/gateway.do",
-		"F2FPAY_ALIPAY_SELLER_ID="+sb.SellerID(c.appID), "F2FPAY_ALIPAY_TIMEOUT=3s",
+		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json",
 		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
 		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",
 	)
+	c.env = append(c.env, alipayEnv...)
 	if nats != "" {
 		c.env = append(c.env, "F2FPAY_NATS="+nats)
 	}
