@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"flag"
@@ -137,6 +139,14 @@ func publicKeyLine(pub *rsa.PublicKey) string {
 	return base64.StdEncoding.EncodeToString(der)
 }
 
+// keyFingerprint names a public key by the first bytes of the SHA-256 of its DER form
+// (every RSA-2048 key's base64 starts and ends alike, so a prefix would name nothing).
+func keyFingerprint(pub *rsa.PublicKey) string {
+	der, _ := x509.MarshalPKIXPublicKey(pub)
+	sum := sha256.Sum256(der)
+	return "SHA256:" + hex.EncodeToString(sum[:8])
+}
+
 // checkKeyPair refuses a private key that does not belong to the configured public key.
 func checkKeyPair(privateKey, publicKey string) error {
 	priv, err := parsePrivateKey(privateKey)
@@ -151,8 +161,8 @@ func checkKeyPair(privateKey, publicKey string) error {
 		return fmt.Errorf("the app public key cannot be read: %v", err)
 	}
 	if !priv.PublicKey.Equal(pub) {
-		line := publicKeyLine(pub)
-		return fmt.Errorf("the app private key does not match app public key %s…%s", line[:12], line[len(line)-8:])
+		return fmt.Errorf("the app private key does not match app public key %s (its private key has public key %s)",
+			keyFingerprint(pub), keyFingerprint(&priv.PublicKey))
 	}
 	return nil
 }

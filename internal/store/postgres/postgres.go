@@ -77,7 +77,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 	s := &Store{queries: queries{db: pool}, pool: pool}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, fmt.Errorf("cannot reach the database: %w", err)
 	}
 	n, err := s.Migrate(ctx)
 	if err != nil {
