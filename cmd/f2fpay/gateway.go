@@ -75,9 +75,11 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	m := newMetrics(svc, o.calls, o.log)
 	wh, rc := o.webhooks, o.reconciler
 	dispatcher := worker.NewDispatcher(svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
-		Lease: wh.Lease, Concurrency: wh.Concurrency, Logger: o.log.With("component", "webhooks")})
+		Lease: wh.Lease, Concurrency: wh.Concurrency, Logger: o.log.With("component", "webhooks"),
+		OnAttempt: m.ObserveWebhookAttempt})
 	reconciler := worker.NewReconciler(svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease,
 		Logger: o.log.With("component", "reconciler")})
 	workers := []interface{ Stop() }{dispatcher, reconciler}
@@ -88,17 +90,19 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 		reconciler.Start(context.WithoutCancel(ctx))
 	}
 	workers = append(workers, shared.stoppers...)
-	extra := pages.Mount
-	if o.sandbox != nil {
-		sb := gin.WrapH(o.sandbox)
-		extra = func(e *gin.Engine) { e.Any("/sandbox/*path", sb); pages.Mount(e) }
+	extra := func(e *gin.Engine) {
+		e.GET("/metrics", gin.WrapH(m.Handler()))
+		if o.sandbox != nil {
+			e.Any("/sandbox/*path", gin.WrapH(o.sandbox))
+		}
+		pages.Mount(e)
 	}
 	limits := ratelimit.NewPolicy(shared.limits, ratelimit.Config{
 		ClientRate: o.rateLimit.ClientRate, ClientBurst: o.rateLimit.ClientBurst,
 		IPRate: o.rateLimit.IPRate, IPBurst: o.rateLimit.IPBurst,
 		NotifyRate: o.rateLimit.NotifyRate, NotifyBurst: o.rateLimit.NotifyBurst, Logger: o.log.With("component", "ratelimit")})
 	h := httpapi.New(httpapi.Config{Service: svc, Logger: o.log, Extra: extra, Waiter: notes,
-		Limiter: limits, IPLimiter: limits, TrustedProxies: o.trustedProxies})
+		Limiter: limits, IPLimiter: limits, TrustedProxies: o.trustedProxies, Observe: m.ObserveHTTP})
 	return &gateway{store: st, svc: svc, srv: newServer(h, o.log), log: o.log, workers: workers}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/f2fpay/f2fpay/internal/metrics"
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/web"
@@ -38,14 +39,20 @@ func newPages(svc *payment.Service, o gatewayOptions) (*notifier.Notifier, *web.
 }
 
 // callLog keeps the Alipay channel's call records (for the console's order timeline) in the
-// store. The channel is built before the store is open, so the store is attached later;
-// calls made before that are not kept.
-type callLog struct{ store atomic.Value }
+// store, and counts them in the metrics. The channel is built before the store is open, so
+// the store and the metrics are attached later; calls made before that are not kept.
+type callLog struct {
+	store   atomic.Value
+	metrics atomic.Pointer[metrics.Metrics]
+}
 
 func (l *callLog) attach(st payment.Store) { l.store.Store(st) }
 
 // record is the channel's Recorder.
 func (l *callLog) record(c payment.ChannelCall) {
+	if m := l.metrics.Load(); m != nil {
+		m.ObserveAlipayCall(c)
+	}
 	if st, ok := l.store.Load().(payment.Store); ok {
 		_ = st.InsertChannelCall(context.Background(), &c)
 	}

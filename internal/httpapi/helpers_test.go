@@ -78,6 +78,7 @@ type setupOptions struct {
 	logger  *slog.Logger
 	// ipLimiter limits the public routes per IP.
 	ipLimiter httpapi.IPLimiter
+	observe   func(method, route string, status int, d time.Duration)
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -124,7 +125,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		}
 	})
 	handler = httpapi.New(httpapi.Config{
-		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter,
+		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sb))
 			if o.extra != nil {

@@ -83,17 +83,21 @@ func (s *server) recovery(c *gin.Context) {
 }
 
 // accessLog writes one line per request: no headers, no query string, no body, so neither
-// a secret nor a signature can reach the log.
+// a secret nor a signature can reach the log. It also tells Observe, by route pattern.
 func (s *server) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	elapsed := time.Since(start)
+	if s.observe != nil {
+		s.observe(c.Request.Method, c.FullPath(), c.Writer.Status(), elapsed)
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", requestIDOf(c)),
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
 		slog.Int("bytes", c.Writer.Size()),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", elapsed),
 		slog.String("client_ip", c.ClientIP()),
 	}
 	if cl, ok := c.Value(ctxClient).(*payment.Client); ok {

@@ -52,6 +52,9 @@ type Config struct {
 	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed when
 	// taking the client IP (notify audit, access log); nil trusts none.
 	TrustedProxies []string
+	// Observe, when set, is told of every served request (metrics): route is the matched
+	// pattern, e.g. /api/v1/payment/query/:out_trade_no, or "" when no route matched.
+	Observe func(method, route string, status int, d time.Duration)
 }
 
 type server struct {
@@ -62,6 +65,7 @@ type server struct {
 	waiter    Waiter
 	limiter   Limiter
 	ipLimiter IPLimiter
+	observe   func(method, route string, status int, d time.Duration)
 }
 
 // New builds the gateway's HTTP handler. It panics on an invalid TrustedProxies entry,
@@ -69,7 +73,7 @@ type server struct {
 func New(cfg Config) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s := &server{svc: cfg.Service, log: cfg.Logger, clock: cfg.Clock, maxBody: cfg.MaxBody,
-		waiter: cfg.Waiter, limiter: cfg.Limiter, ipLimiter: cfg.IPLimiter}
+		waiter: cfg.Waiter, limiter: cfg.Limiter, ipLimiter: cfg.IPLimiter, observe: cfg.Observe}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,7 @@ func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string
 	} else {
 		rec.Outcome = outcome
 	}
+	s.noticed(outcomeClass(rec.Outcome))
 	if aerr := s.store.InsertNotification(ctx, rec); aerr != nil {
 		s.log.Error("audit of notification failed", "err", aerr)
 		if err == nil {
@@ -43,6 +45,22 @@ func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string
 }
 
 func clip(s string) string { return truncate(s, 64) }
+
+// OnNotification registers fn to be called with the outcome of every notification, the one
+// its audit row records but without the reason: "accepted", "duplicate" or "refused" (also
+// for those the HTTP layer refused, RecordRefusedNotification). fn must not block.
+func (s *Service) OnNotification(fn func(outcome string)) {
+	prev := s.noticed
+	s.noticed = func(o string) { prev(o); fn(o) }
+}
+
+// outcomeClass drops the reason from an audit outcome ("refused: bad signature").
+func outcomeClass(outcome string) string {
+	if strings.HasPrefix(outcome, "refused") {
+		return "refused"
+	}
+	return outcome
+}
 
 func reasonOf(err error) string {
 	var r *refusal
@@ -86,7 +104,29 @@ func (s *Service) handleNotification(ctx context.Context, form url.Values, parse
 			return "", err
 		}
 	}
-	return s.applyNotification(ctx, n, t)
+	refunded, err := s.confirmRefund(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	return s.applyNotification(ctx, n, t, refunded)
+}
+
+// confirmRefund asks Alipay about the refund a notification names (out_biz_no), whether or
+// not notifications are confirmed by query: its amount is known only there, because the
+// notification's refund_fee is the trade's running total. It returns 0 when the
+// notification reports no refund.
+func (s *Service) confirmRefund(ctx context.Context, n *Notification) (Amount, error) {
+	if n.OutBizNo == "" {
+		return 0, nil
+	}
+	res, err := s.channel.RefundQuery(ctx, n.OutTradeNo, n.OutBizNo)
+	if err != nil {
+		return 0, refuse("confirming refund query failed: %s", ErrorMessage(err))
+	}
+	if !res.Found || !res.Succeeded || res.Amount <= 0 {
+		return 0, refuse("alipay does not confirm refund %s", clip(n.OutBizNo))
+	}
+	return res.Amount, nil
 }
 
 // confirm asks Alipay whether the notification tells the truth and returns its trade.
@@ -111,15 +151,6 @@ func (s *Service) confirm(ctx context.Context, n *Notification) (*Trade, error) 
 			return nil, refuse("notification says TRADE_CLOSED but alipay.trade.query says %s", t.Status)
 		}
 	}
-	if n.OutBizNo != "" {
-		res, err := s.channel.RefundQuery(ctx, n.OutTradeNo, n.OutBizNo)
-		if err != nil {
-			return nil, refuse("confirming refund query failed: %s", ErrorMessage(err))
-		}
-		if !res.Found || !res.Succeeded {
-			return nil, refuse("alipay does not confirm refund %s", clip(n.OutBizNo))
-		}
-	}
 	if t.PaidAt == nil && n.GmtPayment != nil {
 		t.PaidAt = n.GmtPayment
 	}
@@ -127,7 +158,8 @@ func (s *Service) confirm(ctx context.Context, n *Notification) (*Trade, error) 
 }
 
 // applyNotification applies a verified (and confirmed) notification in one transaction.
-func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Trade) (string, error) {
+// refunded is the amount Alipay gives for the refund the notification names (confirmRefund).
+func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Trade, refunded Amount) (string, error) {
 	var changed bool
 	var out *Order
 	err := s.tx(ctx, func(q Queries) error {
@@ -146,7 +178,7 @@ func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Tra
 			changed = changed || c
 		}
 		if n.HasRefund && n.OutBizNo != "" {
-			c, err := s.refundFromNotification(ctx, q, o, n)
+			c, err := s.refundFromNotification(ctx, q, o, n, refunded)
 			if err != nil {
 				return err
 			}
@@ -178,13 +210,14 @@ func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Tra
 }
 
 // refundFromNotification records the refund a notification reports: a pending refund of
-// ours succeeds; a refund made outside the gateway (Alipay's console) is recorded too.
-func (s *Service) refundFromNotification(ctx context.Context, q Queries, o *Order, n *Notification) (bool, error) {
+// ours succeeds; a refund made outside the gateway (Alipay's console) is recorded too, at
+// the amount Alipay's refund query gave (amount), never at refund_fee minus what is
+// recorded here — refund_fee also counts our refunds that are still pending locally.
+func (s *Service) refundFromNotification(ctx context.Context, q Queries, o *Order, n *Notification, amount Amount) (bool, error) {
 	r, err := q.GetRefund(ctx, o.OutTradeNo, n.OutBizNo)
 	if errors.Is(err, ErrNotFound) {
-		amount := n.RefundFee - o.RefundedAmount
 		if amount <= 0 || !ValidID(n.OutBizNo) {
-			return false, nil // cumulative total already accounted for
+			return false, nil
 		}
 		now := s.now()
 		r = &Refund{ClientID: o.ClientID, OutTradeNo: o.OutTradeNo, RefundNo: n.OutBizNo, Amount: amount,

@@ -22,5 +22,6 @@ func (s *Service) RecordRefusedNotification(ctx context.Context, head []byte, re
 	rec := &NotificationRecord{ReceivedAt: s.now(), RemoteAddr: remoteAddr, Raw: text,
 		Outcome: "refused: " + truncate(reason, 200)}
 	s.log.Warn("notification refused", "reason", rec.Outcome, "remote_addr", remoteAddr, "bytes_kept", len(text))
+	s.noticed("refused")
 	return s.store.InsertNotification(ctx, rec)
 }

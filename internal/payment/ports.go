@@ -13,6 +13,7 @@ type Queries interface {
 	DeliveryQueries  // webhook delivery state of the outbox (outbox.go)
 	ReconcileQueries // claiming due orders and refunds (outbox.go)
 	RelayQueries     // cursors of outbox relays, e.g. NATS (relay.go)
+	DepthQueries     // queue sizes for monitoring (depth.go)
 
 	// Clients.
 	InsertClient(ctx context.Context, c *Client) error

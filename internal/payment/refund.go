@@ -82,16 +82,23 @@ func (s *Service) reserveRefund(ctx context.Context, q Queries, in RefundInput) 
 }
 
 // executeRefund asks Alipay for a pending refund and records the outcome; an unknown outcome
-// is resolved by a refund query before anything is decided.
+// is resolved by a refund query before anything is decided. Each call to Alipay is one
+// attempt opened by beginRefundAttempt, so a refund that is no longer pending (failed
+// above all) never reaches Alipay again, and a rejection is recorded as a failure only if
+// no other attempt (a merchant's retry, the reconciler) began in the meantime.
 func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error) {
-	res, err := s.channel.Refund(ctx, RefundRequest{OutTradeNo: r.OutTradeNo, RefundNo: r.RefundNo, Amount: r.Amount, Reason: r.Reason})
+	cur, err := s.beginRefundAttempt(ctx, r.OutTradeNo, r.RefundNo)
+	if err != nil || cur.Status != RefundPending {
+		return cur, err
+	}
+	res, err := s.channel.Refund(ctx, RefundRequest{OutTradeNo: cur.OutTradeNo, RefundNo: cur.RefundNo, Amount: cur.Amount, Reason: cur.Reason})
 	switch {
 	case err == nil && res.Succeeded:
-		return s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
+		return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 	case err == nil || IsUnknownOutcome(err):
-		res, qerr := s.channel.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
+		res, qerr := s.channel.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
 		if qerr == nil && res.Found && res.Succeeded {
-			return s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
+			return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 		}
 		if err == nil {
 			err = Errorf(CodeUpstreamUnavailable, "alipay accepted the refund but has not confirmed it yet; repeat the request or query the refund")
@@ -103,11 +110,31 @@ func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error)
 		if errors.As(err, &e) && e.AlipaySubCode != "" {
 			reason = e.AlipaySubCode + ": " + e.AlipaySubMsg
 		}
-		if _, ferr := s.failRefund(ctx, r.OutTradeNo, r.RefundNo, reason); ferr != nil {
+		if _, ferr := s.failRefund(ctx, cur, reason); ferr != nil {
 			return nil, ferr
 		}
 		return nil, err
 	}
+}
+
+// beginRefundAttempt opens one attempt at Alipay for a refund: inside a transaction it
+// re-reads the refund and, if it is still pending, bumps its version (the attempt's mark).
+// It returns the refund as stored; a refund that is not pending must not be sent.
+func (s *Service) beginRefundAttempt(ctx context.Context, outTradeNo, refundNo string) (*Refund, error) {
+	var out *Refund
+	err := s.tx(ctx, func(q Queries) error {
+		r, err := q.GetRefund(ctx, outTradeNo, refundNo)
+		if err != nil {
+			return err
+		}
+		out = r
+		if r.Status != RefundPending {
+			return nil
+		}
+		r.UpdatedAt = s.now()
+		return q.UpdateRefund(ctx, r)
+	})
+	return out, err
 }
 
 // completeRefund marks a refund succeeded, adds it to the order (refunded in full → status
@@ -162,16 +189,18 @@ func (s *Service) applyRefund(ctx context.Context, q Queries, o *Order, r *Refun
 	return q.InsertEvent(ctx, ev)
 }
 
-// failRefund marks a pending refund failed and writes refund.failed.
-func (s *Service) failRefund(ctx context.Context, outTradeNo, refundNo, reason string) (*Refund, error) {
+// failRefund marks a refund failed and writes refund.failed, but only if it is still the
+// attempt that opened it: pending, at the version beginRefundAttempt gave it. Otherwise
+// another attempt is in flight and decides.
+func (s *Service) failRefund(ctx context.Context, attempt *Refund, reason string) (*Refund, error) {
 	var out *Refund
 	err := s.tx(ctx, func(q Queries) error {
-		r, err := q.GetRefund(ctx, outTradeNo, refundNo)
+		r, err := q.GetRefund(ctx, attempt.OutTradeNo, attempt.RefundNo)
 		if err != nil {
 			return err
 		}
 		out = r
-		if r.Status != RefundPending {
+		if r.Status != RefundPending || r.Version != attempt.Version {
 			return nil
 		}
 		now := s.now()
@@ -179,7 +208,7 @@ func (s *Service) failRefund(ctx context.Context, outTradeNo, refundNo, reason s
 		if err := q.UpdateRefund(ctx, r); err != nil {
 			return err
 		}
-		ev, err := s.newEvent(EventRefundFailed, EventRefundFailed+":"+outTradeNo+":"+refundNo, r.ClientID, outTradeNo, RefundView(r))
+		ev, err := s.newEvent(EventRefundFailed, EventRefundFailed+":"+r.OutTradeNo+":"+r.RefundNo, r.ClientID, r.OutTradeNo, RefundView(r))
 		if err != nil {
 			return err
 		}

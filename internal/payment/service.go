@@ -44,6 +44,7 @@ type Service struct {
 	log     *slog.Logger
 	changed func(*Order) // called after a committed state change (live status)
 	onEvent func()       // called after a committed transaction that wrote an event
+	noticed func(string) // called with every notification's outcome (OnNotification)
 	nonces  NonceStore   // request nonces; the store unless SetNonceStore replaced it
 }
 
@@ -67,7 +68,7 @@ func NewService(store Store, channel Channel, box SecretBox, clock Clock, cfg Co
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, onEvent: func() {}, nonces: store}
+	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, onEvent: func() {}, noticed: func(string) {}, nonces: store}
 }
 
 // OnChange registers fn to be called after every committed change of an order.

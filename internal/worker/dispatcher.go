@@ -28,6 +28,9 @@ type DispatcherConfig struct {
 	HTTPClient  *http.Client    // default: no redirects followed
 	Clock       payment.Clock   // default the system clock
 	Logger      *slog.Logger    // default discard
+	// OnAttempt, when set, is told of every POST's result (metrics): "delivered", "failed"
+	// (a retry is scheduled) or "dead" (it was the last). It must not block.
+	OnAttempt func(result string)
 }
 
 // Dispatcher delivers the events outbox as signed webhooks (SPEC §4), at least once per
@@ -71,6 +74,9 @@ func NewDispatcher(svc *payment.Service, cfg DispatcherConfig) *Dispatcher {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.OnAttempt == nil {
+		cfg.OnAttempt = func(string) {}
 	}
 	d := &Dispatcher{svc: svc, store: svc.Store(), cfg: cfg, log: cfg.Logger, id: instanceID(),
 		slots: make(chan struct{}, cfg.Concurrency), freed: make(chan struct{}, 1), loop: newLoop()}
@@ -175,6 +181,7 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
 	}
 	d.log.Info("webhook attempt", "event_id", e.ID, "type", e.Type, "attempt", a.Attempt, "status", a.StatusCode,
 		"latency_ms", a.Latency.Milliseconds(), "error", a.Error, "delivery", string(del.Status))
+	d.cfg.OnAttempt(attemptResult(del.Status))
 	return d.finish(ctx, owner, del, a)
 }
 
@@ -194,4 +201,15 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Deli
 		}
 		return err
 	})
+}
+
+// attemptResult names an attempt's result by the delivery state it left.
+func attemptResult(st payment.DeliveryStatus) string {
+	switch st {
+	case payment.DeliveryDelivered:
+		return "delivered"
+	case payment.DeliveryDead:
+		return "dead"
+	}
+	return "failed"
 }

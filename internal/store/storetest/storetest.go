@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"ClaimRace", testClaimRace},
 		// Outbox relay cursors (issue 7): relay.go.
 		{"Relay", testRelay},
+		// Queue depths for GET /metrics: depth.go.
+		{"QueueDepths", testQueueDepths},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

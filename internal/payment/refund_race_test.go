@@ -1,0 +1,286 @@
+package payment_test
+
+// Refund races a review found: a refund reported failed must never reach Alipay again, and a
+// refund made outside f2fpay is recorded at its own amount. They run the real core on
+// SQLite, the real alipay channel and the sandbox.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+)
+
+var rbg = context.Background()
+
+var reviewKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
+var reviewSeq atomic.Int64
+
+type reviewEnv struct {
+	t        *testing.T
+	store    *sqlite.Store
+	svc      *payment.Service
+	ch       *alipay.Channel
+	sb       *sandbox.Sandbox
+	appID    string
+	clientID string
+}
+
+// newReviewEnv wires SQLite, the sandbox, the alipay channel (short timeout, so a sandbox
+// "gateway_timeout" fault gives an unknown outcome quickly) and the Service with its notify
+// endpoint. wrap, when not nil, wraps the channel the Service uses.
+func newReviewEnv(t *testing.T, wrap func(payment.Channel) payment.Channel) *reviewEnv {
+	t.Helper()
+	e := &reviewEnv{t: t}
+	var sbh atomic.Pointer[sandbox.Sandbox]
+	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
+	t.Cleanup(sbSrv.Close)
+	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbh.Store(sb)
+	t.Cleanup(sb.Close)
+	e.sb = sb
+	key, err := reviewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
+	e.appID = fmt.Sprintf("2021%012d", 900000+reviewSeq.Add(1))
+	if err := sb.RegisterApp(e.appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
+		t.Fatal(err)
+	}
+	e.ch, err = alipay.New(alipay.Config{AppID: e.appID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
+		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.appID),
+		Timeout: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store, err = sqlite.Open(rbg, filepath.Join(t.TempDir(), "f2fpay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.store.Close() })
+	box, err := secretbox.New(secretbox.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svcp atomic.Pointer[payment.Service]
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
+			io.WriteString(w, "failure")
+			return
+		}
+		io.WriteString(w, "success")
+	}))
+	t.Cleanup(gw.Close)
+	var ch payment.Channel = e.ch
+	if wrap != nil {
+		ch = wrap(ch)
+	}
+	e.svc = payment.NewService(e.store, ch, box, nil, payment.Config{PublicURL: gw.URL, ConfirmWithQuery: true}, nil)
+	svcp.Store(e.svc)
+	c, _, err := e.svc.CreateClient(rbg, "review", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clientID = c.AppID
+	return e
+}
+
+// paidOrder creates an order of 9.90, pays it in the sandbox and waits for the gateway to
+// record the payment from Alipay's notification.
+func (e *reviewEnv) paidOrder(no string) {
+	e.t.Helper()
+	if _, _, err := e.svc.Create(rbg, e.clientID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "review"}); err != nil {
+		e.t.Fatalf("create: %v", err)
+	}
+	if _, err := e.sb.Pay(e.appID, no, sandbox.OutcomeSuccess); err != nil {
+		e.t.Fatalf("sandbox pay: %v", err)
+	}
+	e.waitFor("payment recorded", func() bool { return e.order(no).Status == payment.StatusPaid })
+}
+
+func (e *reviewEnv) order(no string) *payment.Order {
+	e.t.Helper()
+	o, err := e.store.GetOrder(rbg, no)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return o
+}
+
+func (e *reviewEnv) refund(no, refundNo string) *payment.Refund {
+	e.t.Helper()
+	r, err := e.store.GetRefund(rbg, no, refundNo)
+	if err != nil {
+		e.t.Fatalf("refund %s: %v", refundNo, err)
+	}
+	return r
+}
+
+func (e *reviewEnv) waitFor(what string, cond func() bool) {
+	e.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	e.t.Fatalf("timed out waiting for %s", what)
+}
+
+// TestExternalRefundRecordedAtItsOwnAmount: a refund made outside f2fpay is recorded
+// with amount = notification refund_fee (Alipay's CUMULATIVE total) minus the locally
+// recorded refunded_amount. When one of f2fpay's own refunds has already succeeded at Alipay
+// but is still pending locally (its call timed out), that refund is counted twice: once
+// inside the external refund's amount and again when it completes. refunded_amount ends
+// above the total and above what Alipay refunded.
+func TestExternalRefundRecordedAtItsOwnAmount(t *testing.T) {
+	e := newReviewEnv(t, nil)
+	const no = "review-ext-refund"
+	e.paidOrder(no)
+
+	// Our refund A of 5.00: Alipay performs it, but both the refund call and the confirming
+	// refund query time out, so it stays pending here. Its partial-refund notification is
+	// switched off so that only the reconciler settles it.
+	e.sb.SetFaults(sandbox.Faults{Seed: 1, GatewayTimeout: 1,
+		Methods:      []string{"alipay.trade.refund", "alipay.trade.fastpay.refund.query"},
+		NotifyStates: map[string]bool{"REFUND": false}})
+	_, err := e.svc.Refund(rbg, e.clientID, payment.RefundInput{OutTradeNo: no, RefundNo: "A", Amount: 500})
+	if !payment.IsUnknownOutcome(err) {
+		t.Fatalf("refund A: want an unknown outcome, got %v", err)
+	}
+	if r := e.refund(no, "A"); r.Status != payment.RefundPending {
+		t.Fatalf("refund A is %s, want pending", r.Status)
+	}
+	e.sb.ClearFaults()
+
+	// Refund B of the remaining 4.90 made outside f2fpay (Alipay's console): Alipay closes
+	// the trade and notifies TRADE_CLOSED with out_biz_no=B, refund_fee=9.90 (cumulative).
+	if _, err := e.ch.Refund(rbg, payment.RefundRequest{OutTradeNo: no, RefundNo: "B", Amount: 490, Reason: "console"}); err != nil {
+		t.Fatalf("external refund B: %v", err)
+	}
+	e.waitFor("external refund B recorded", func() bool {
+		_, err := e.store.GetRefund(rbg, no, "B")
+		return err == nil
+	})
+
+	// The reconciler settles A.
+	if err := e.svc.ReconcileRefund(rbg, e.refund(no, "A")); err != nil {
+		t.Fatalf("reconcile A: %v", err)
+	}
+
+	tr, _ := e.sb.Trade(e.appID, no)
+	t.Logf("alipay refunded %s; gateway: refund A %s, refund B %s, order refunded_amount %s",
+		tr.RefundedAmount, e.refund(no, "A").Amount, e.refund(no, "B").Amount, e.order(no).RefundedAmount)
+	if got := e.refund(no, "B").Amount; got != 490 {
+		t.Errorf("external refund B recorded as %s, Alipay refunded 4.90", got)
+	}
+	if got := e.order(no).RefundedAmount; got != 990 {
+		t.Errorf("order refunded_amount = %s, Alipay refunded %s of a 9.90 order", got, tr.RefundedAmount)
+	}
+}
+
+// rejectingChannel is the real channel, except that the refund calls it is told to fake
+// answer as Alipay would when the outcome is unknown (timeout, nothing done) or when it
+// rejects a refund for a passing reason (e.g. ACQ.SELLER_BALANCE_NOT_ENOUGH, 40005
+// isv.app-call-limited): Alipay refunded nothing, and the same request may succeed later.
+type rejectingChannel struct {
+	payment.Channel
+	mu   sync.Mutex
+	next []error // answers for the next Refund calls; nil entry = pass through
+}
+
+func (c *rejectingChannel) Refund(ctx context.Context, r payment.RefundRequest) (*payment.RefundResult, error) {
+	c.mu.Lock()
+	var fake error
+	if len(c.next) > 0 {
+		fake, c.next = c.next[0], c.next[1:]
+	}
+	c.mu.Unlock()
+	if fake != nil {
+		return nil, fake
+	}
+	return c.Channel.Refund(ctx, r)
+}
+
+// TestFailedRefundNeverSentAgain: ReconcileRefund decides on the refund it
+// claimed, not on the refund as it is now. When the merchant's repeat of a pending refund
+// is rejected by Alipay (refund marked failed, refund.failed sent) after the reconciler
+// claimed it, the reconciler finds it "not refunded" and sends alipay.trade.refund again; it
+// now succeeds, and the refund the merchant was told had failed moves money. A merchant who
+// reacted to refund.failed with a new refund has refunded the buyer twice.
+func TestFailedRefundNeverSentAgain(t *testing.T) {
+	var rc *rejectingChannel
+	e := newReviewEnv(t, func(ch payment.Channel) payment.Channel { rc = &rejectingChannel{Channel: ch}; return rc })
+	const no = "review-stale-refund"
+	e.paidOrder(no)
+
+	// Refund R1 of 4.00: the call times out before reaching Alipay (nothing refunded); the
+	// confirming refund query finds nothing, so R1 stays pending.
+	rc.mu.Lock()
+	rc.next = []error{payment.Errorf(payment.CodeUpstreamUnavailable, "timeout")}
+	rc.mu.Unlock()
+	in := payment.RefundInput{OutTradeNo: no, RefundNo: "R1", Amount: 400}
+	if _, err := e.svc.Refund(rbg, e.clientID, in); !payment.IsUnknownOutcome(err) {
+		t.Fatalf("R1: want an unknown outcome, got %v", err)
+	}
+
+	// The reconciler claims R1 when it is due (as worker.Reconciler.runOnce does)...
+	now := time.Now().UTC().Add(2 * time.Minute)
+	claimed, err := e.store.ClaimDueRefunds(rbg, now, now.Add(2*time.Minute), 10)
+	if err != nil || len(claimed) != 1 || claimed[0].RefundNo != "R1" {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+
+	// ...while the merchant repeats R1 and Alipay rejects it for a passing reason: R1 failed.
+	rc.mu.Lock()
+	rc.next = []error{&payment.Error{Code: payment.CodeUpstreamRejected, Message: "alipay rejected",
+		AlipayCode: "40004", AlipaySubCode: "ACQ.SELLER_BALANCE_NOT_ENOUGH", AlipaySubMsg: "卖家余额不足"}}
+	rc.mu.Unlock()
+	if _, err := e.svc.Refund(rbg, e.clientID, in); payment.ErrorCode(err) != payment.CodeUpstreamRejected {
+		t.Fatalf("R1 repeat: want UPSTREAM_REJECTED, got %v", err)
+	}
+	if r := e.refund(no, "R1"); r.Status != payment.RefundFailed {
+		t.Fatalf("R1 is %s, want failed", r.Status)
+	}
+	// Told that R1 failed, the merchant refunds the buyer with a new refund number.
+	if r, err := e.svc.Refund(rbg, e.clientID, payment.RefundInput{OutTradeNo: no, RefundNo: "R2", Amount: 400}); err != nil || r.Status != payment.RefundSucceeded {
+		t.Fatalf("R2: %v %v", r, err)
+	}
+
+	// The reconciler now handles its (stale) claim of R1.
+	if err := e.svc.ReconcileRefund(rbg, claimed[0]); err != nil {
+		t.Fatalf("reconcile R1: %v", err)
+	}
+
+	tr, _ := e.sb.Trade(e.appID, no)
+	t.Logf("alipay refunded %s in %d refunds; gateway: R1 %s, order refunded_amount %s",
+		tr.RefundedAmount, len(tr.Refunds), e.refund(no, "R1").Status, e.order(no).RefundedAmount)
+	if tr.RefundedAmount != "4.00" {
+		t.Errorf("Alipay refunded %s for one intended refund of 4.00: the failed refund R1 was sent again", tr.RefundedAmount)
+	}
+	if r := e.refund(no, "R1"); r.Status != payment.RefundFailed {
+		t.Errorf("R1, reported to the merchant as failed, is now %s", r.Status)
+	}
+}

@@ -1,0 +1,20 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// QueueDepths counts the three queues in one statement, so that they are one snapshot;
+// each count reads only the partial index its workers claim by.
+func (q *queries) QueueDepths(ctx context.Context, now time.Time) (payment.QueueDepths, error) {
+	var d payment.QueueDepths
+	err := q.db.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM deliveries WHERE next_attempt_at IS NOT NULL),
+		(SELECT count(*) FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= $1),
+		(SELECT count(*) FROM refunds WHERE next_check_at IS NOT NULL)`, utc(now)).
+		Scan(&d.WebhooksPending, &d.OrdersDue, &d.RefundsPending)
+	return d, translate(err)
+}
