@@ -39,6 +39,9 @@ func decodeStrict(body []byte, v any) error {
 	if err := checkDuplicateKeys(body); err != nil {
 		return err
 	}
+	if err := checkExactFields(body, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -46,6 +49,32 @@ func decodeStrict(body []byte, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return invalid("request body must hold one JSON object and nothing after it")
+	}
+	return nil
+}
+
+// checkExactFields refuses a top-level key that is not spelled exactly as one of the
+// fields of the struct v points to: encoding/json would match "SUBJECT", or "ſubject" by
+// Unicode folding, to subject, so a second spelling could carry the value that wins.
+func checkExactFields(body []byte, v any) error {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	known := map[string]bool{}
+	for f := range t.Elem().Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			known[name] = true
+		}
+	}
+	var top map[string]json.RawMessage
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&top); err != nil {
+		return nil // not an object of fields: the strict decode below names the problem
+	}
+	for k := range top {
+		if !known[k] {
+			return invalid("unknown field %q", k)
+		}
 	}
 	return nil
 }

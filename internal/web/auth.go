@@ -64,11 +64,15 @@ func equal(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// locked reports whether logins from ip are refused now.
+// locked reports whether ip (or every address together) has used up its attempts.
 func (a *auth) locked(ip string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := a.clock.Now()
+	return a.lockedLocked(ip, a.clock.Now())
+}
+
+// lockedLocked is locked with a.mu held; it forgets attempts older than LockoutDuration.
+func (a *auth) lockedLocked(ip string, now time.Time) bool {
 	for key, limit := range map[string]int{ip: MaxLoginFailures, "": globalFailures} {
 		if f := a.fails[key]; f != nil {
 			if now.Sub(f.since) >= LockoutDuration {
@@ -81,20 +85,18 @@ func (a *auth) locked(ip string) bool {
 	return false
 }
 
-// check compares password with the hash, counting a failure against ip; ok is false on a
-// wrong password and on any attempt while locked out (then bcrypt is not even run).
+// check compares password with the hash; ok is false on a wrong password and on any
+// attempt while locked out (then bcrypt is not even run). The attempt is counted as a
+// failure before bcrypt runs, under the same lock as the lockout test, so guesses sent
+// at once cannot all pass the test while earlier ones are still being hashed; a right
+// password takes its count back.
 func (a *auth) check(ip, password string) (ok, locked bool) {
-	if a.locked(ip) {
-		return false, true
-	}
-	if bcrypt.CompareHashAndPassword(a.hash, []byte(password)) == nil {
-		a.mu.Lock()
-		delete(a.fails, ip)
-		a.mu.Unlock()
-		return true, false
-	}
 	a.mu.Lock()
 	now := a.clock.Now()
+	if a.lockedLocked(ip, now) {
+		a.mu.Unlock()
+		return false, true
+	}
 	for _, key := range []string{ip, ""} {
 		f := a.fails[key]
 		if f == nil {
@@ -104,6 +106,15 @@ func (a *auth) check(ip, password string) (ok, locked bool) {
 		f.count++
 	}
 	a.mu.Unlock()
+	if bcrypt.CompareHashAndPassword(a.hash, []byte(password)) == nil {
+		a.mu.Lock()
+		delete(a.fails, ip)
+		if g := a.fails[""]; g != nil && g.count > 0 {
+			g.count--
+		}
+		a.mu.Unlock()
+		return true, false
+	}
 	return false, a.locked(ip)
 }
 
