@@ -10,10 +10,23 @@ import (
 
 const maxAPIBody = 64 << 10
 
-// decodeBody reads a small JSON body into v; unknown fields are refused.
+// decodeBody reads a small JSON body into v, ignoring unknown fields: clients written
+// against the SPEC's selectors may send extra keys (a buyer id, say).
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeJSON(w, r, v, false)
+}
+
+// decodeStrictBody is decodeBody refusing unknown fields: for the fault knobs, where a
+// misspelt knob silently ignored would make a test believe a fault is on.
+func decodeStrictBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeJSON(w, r, v, true)
+}
+
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any, strict bool) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		writeJSONError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
 		return false
@@ -128,7 +141,7 @@ func (s *Sandbox) handleGetFaults(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) handleSetFaults(w http.ResponseWriter, r *http.Request) {
 	var f Faults
-	if !decodeBody(w, r, &f) {
+	if !decodeStrictBody(w, r, &f) {
 		return
 	}
 	if err := f.Validate(); err != nil {

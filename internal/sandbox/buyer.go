@@ -76,6 +76,9 @@ func (s *Sandbox) payLocked(r *record, outcome, logon string) (*Trade, error) {
 	if err != nil {
 		return nil, err
 	}
+	if logon != "" && r.t.Status == StatusWaitBuyerPay {
+		r.t.BuyerLogonID = maskLogon(logon) // the payer named here, also after an earlier scan
+	}
 	r.t.LastPayOutcome = outcome
 	if outcome == OutcomeSuccess {
 		now := s.now()

@@ -100,27 +100,31 @@ func (s *Sandbox) handleGateway(w http.ResponseWriter, r *http.Request) {
 }
 
 // readParams merges query and body parameters. A key sent twice with the same value
-// counts once; with different values the request is refused. It returns a sub_msg on error.
+// counts once (charset and format compare case-insensitively: gopay sends charset in the
+// URL and the body); with different values the request is refused. Every parameter is read
+// before a conflict is reported, so the error node can still be named after the method.
+// It returns a sub_msg on error.
 func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, string) {
 	out := map[string]string{}
-	merge := func(vals url.Values) string {
+	conflict := ""
+	merge := func(vals url.Values) {
 		for k, vs := range vals {
 			for _, v := range vs {
-				if old, ok := out[k]; ok && old != v {
-					return "参数重复且取值不一致: " + k
+				if old, ok := out[k]; ok && !sameParam(k, old, v) {
+					if conflict == "" {
+						conflict = "参数重复且取值不一致: " + k
+					}
+					continue
 				}
 				out[k] = v
 			}
 		}
-		return ""
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return out, "无法解析URL参数"
 	}
-	if msg := merge(q); msg != "" {
-		return out, msg
-	}
+	merge(q)
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		return out, "仅支持GET和POST请求"
 	}
@@ -142,9 +146,10 @@ func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, stri
 		} else if form, err = url.ParseQuery(string(body)); err != nil {
 			return out, "无法解析请求体"
 		}
-		if msg := merge(form); msg != "" {
-			return out, msg
-		}
+		merge(form)
+	}
+	if conflict != "" {
+		return out, conflict
 	}
 	for k, v := range out {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
@@ -152,6 +157,14 @@ func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, stri
 		}
 	}
 	return out, ""
+}
+
+// sameParam reports whether two values of one repeated parameter agree.
+func sameParam(key, a, b string) bool {
+	if key == "charset" || key == "format" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
 }
 
 // authenticate runs the common-parameter checks in the gateway's order (app_id before

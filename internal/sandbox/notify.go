@@ -83,7 +83,7 @@ func (s *Sandbox) notifyParams(r *record, now time.Time, kind, requestNo string)
 	p := map[string]string{
 		"notify_time": fmtTime(now), "notify_type": "trade_status_sync",
 		"notify_id": randomDigits(now.In(shanghai).Format("20060102"), 26),
-		"app_id":    t.AppID, "auth_app_id": t.AppID, "charset": "utf-8", "version": "1.0", "sign_type": "RSA2",
+		"app_id":    t.AppID, "auth_app_id": t.AppID, "charset": "utf-8", "version": "1.0",
 		"trade_no": t.TradeNo, "out_trade_no": t.OutTradeNo, "buyer_id": t.BuyerID, "buyer_logon_id": t.BuyerLogonID,
 		"seller_id": t.SellerID, "trade_status": t.Status, "subject": t.Subject, "body": t.Body,
 		"total_amount": t.TotalAmount,
@@ -112,7 +112,14 @@ func (s *Sandbox) notifyParams(r *record, now time.Time, kind, requestNo string)
 			delete(p, k)
 		}
 	}
-	p["sign"] = rsaSign(s.key, hashSHA256, []byte(signContent(p, "sign", "sign_type")))
+	// An app signs with one algorithm, and Alipay answers and notifies it in the same
+	// (RSA = SHA1 is the Java SDK's default; RSA2 = SHA256 otherwise).
+	signType, h := "RSA2", hashSHA256
+	if st, ok := hashFor(r.signType); ok && r.signType == "RSA" {
+		signType, h = "RSA", st
+	}
+	p["sign_type"] = signType
+	p["sign"] = rsaSign(s.key, h, []byte(signContent(p, "sign", "sign_type")))
 	return p
 }
 

@@ -67,7 +67,7 @@ func (s *Sandbox) precreate(req *gwRequest) node {
 		return okNode(field{"out_trade_no", outTradeNo}, field{"qr_code", r.t.QRCode})
 	}
 	code := s.newCodeLocked()
-	r := &record{total: total, updatedAt: req.now, t: Trade{
+	r := &record{total: total, updatedAt: req.now, signType: req.params["sign_type"], t: Trade{
 		AppID: req.app.ID, OutTradeNo: outTradeNo, TotalAmount: fen(total), Subject: subject, Body: body,
 		QRCode: req.base + "/sandbox/scan/" + code, QRToken: code, SellerID: req.app.SellerID,
 		NotifyURL: req.params["notify_url"], CreatedAt: req.now, ExpiresAt: expires, Refunds: []Refund{},

@@ -31,6 +31,7 @@ type Trade struct {
 	OutTradeNo     string     `json:"out_trade_no"`
 	TradeNo        string     `json:"trade_no,omitempty"`
 	Status         string     `json:"status"`
+	TradeStatus    string     `json:"trade_status"` // Status under Alipay's own name`
 	TotalAmount    string     `json:"total_amount"`
 	RefundedAmount string     `json:"refunded_amount"`
 	Subject        string     `json:"subject"`
@@ -67,11 +68,13 @@ type record struct {
 	refunded  int64 // fen
 	dead      bool  // QR cancelled or expired unscanned
 	updatedAt time.Time
+	signType  string // the precreate's sign_type: notifications are signed the same way
 }
 
 func (r *record) snapshot() *Trade {
 	t := r.t
 	t.RefundedAmount = fen(r.refunded)
+	t.TradeStatus = t.Status
 	t.QRActive = (!r.dead && t.Status == "") || t.Status == StatusWaitBuyerPay
 	t.Refunds = append([]Refund{}, r.t.Refunds...)
 	return &t
