@@ -6,32 +6,19 @@ package payment_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
-	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+
+	"github.com/f2fpay/f2fpay/internal/testenv"
 )
 
 var rbg = context.Background()
-
-var reviewKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
-
-var reviewSeq atomic.Int64
 
 type reviewEnv struct {
 	t        *testing.T
@@ -49,57 +36,9 @@ type reviewEnv struct {
 func newReviewEnv(t *testing.T, wrap func(payment.Channel) payment.Channel) *reviewEnv {
 	t.Helper()
 	e := &reviewEnv{t: t}
-	var sbh atomic.Pointer[sandbox.Sandbox]
-	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
-	t.Cleanup(sbSrv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbh.Store(sb)
-	t.Cleanup(sb.Close)
-	e.sb = sb
-	key, err := reviewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
-	e.appID = fmt.Sprintf("2021%012d", 900000+reviewSeq.Add(1))
-	if err := sb.RegisterApp(e.appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
-		t.Fatal(err)
-	}
-	e.ch, err = alipay.New(alipay.Config{AppID: e.appID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
-		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.appID),
-		Timeout: 400 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store, err = sqlite.Open(rbg, filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.store.Close() })
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var svcp atomic.Pointer[payment.Service]
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
-			io.WriteString(w, "failure")
-			return
-		}
-		io.WriteString(w, "success")
-	}))
-	t.Cleanup(gw.Close)
-	var ch payment.Channel = e.ch
-	if wrap != nil {
-		ch = wrap(ch)
-	}
-	e.svc = payment.NewService(e.store, ch, box, nil, payment.Config{PublicURL: gw.URL, ConfirmWithQuery: true}, nil)
-	svcp.Store(e.svc)
+	st := testenv.New(t, testenv.Options{ChannelTimeout: 400 * time.Millisecond, WrapChannel: wrap,
+		Config: payment.Config{ConfirmWithQuery: true}})
+	e.store, e.svc, e.ch, e.sb, e.appID = st.Store, st.Service, st.Channel, st.Sandbox, st.AppID
 	c, _, err := e.svc.CreateClient(rbg, "review", "")
 	if err != nil {
 		t.Fatal(err)

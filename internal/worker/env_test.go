@@ -2,26 +2,20 @@ package worker
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
-	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+
+	"github.com/f2fpay/f2fpay/internal/testenv"
 )
 
 var bg = context.Background()
@@ -37,8 +31,6 @@ func newFakeClock() *fakeClock { return &fakeClock{t: time.Now().UTC().Truncate(
 func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-var appKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 // env is a real gateway core in process: SQLite in a temp dir, the sandbox on httptest, the
 // alipay channel, the Service with its notify endpoint, a client and a webhook receiver.
@@ -61,62 +53,15 @@ type envConfig struct {
 	noEndpoint  bool // the client gets no webhook URL
 }
 
-var appSeq atomic.Int64
-
 func newEnv(t *testing.T, cfg envConfig) *env {
 	t.Helper()
 	e := &env{t: t, clock: cfg.clock, recv: newReceiver(t)}
 	if e.clock == nil {
 		e.clock = payment.SystemClock{}
 	}
-	var sbh atomic.Pointer[sandbox.Sandbox]
-	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
-	t.Cleanup(sbSrv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbh.Store(sb)
-	t.Cleanup(sb.Close)
-	e.sb = sb
-	key, err := appKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
-	e.appID = fmt.Sprintf("2021%012d", appSeq.Add(1))
-	if err := sb.RegisterApp(e.appID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := alipay.New(alipay.Config{AppID: e.appID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
-		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.appID),
-		Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.store, err = sqlite.Open(bg, filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.store.Close() })
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var svcp atomic.Pointer[payment.Service]
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
-			io.WriteString(w, "failure")
-			return
-		}
-		io.WriteString(w, "success")
-	}))
-	t.Cleanup(gw.Close)
-	e.svc = payment.NewService(e.store, ch, box, e.clock, payment.Config{PublicURL: gw.URL, ConfirmWithQuery: true,
-		LatePayment: cfg.latePayment, CheckSchedule: cfg.schedule}, nil)
-	svcp.Store(e.svc)
+	st := testenv.New(t, testenv.Options{Clock: e.clock, Config: payment.Config{ConfirmWithQuery: true,
+		LatePayment: cfg.latePayment, CheckSchedule: cfg.schedule}})
+	e.store, e.svc, e.sb, e.appID = st.Store, st.Service, st.Sandbox, st.AppID
 	url := e.recv.srv.URL + "/hook"
 	if cfg.noEndpoint {
 		url = ""

@@ -1,0 +1,114 @@
+// Package testenv wires a real gateway core in process for tests: SQLite in a temp dir, the
+// sandbox on httptest, the alipay channel over the smartwalle SDK, and a payment.Service
+// whose notify endpoint the sandbox calls. Only tests import it.
+package testenv
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+)
+
+// Options tune the stack; the zero value is a system clock, a 5 s channel timeout and
+// confirmation of notifications by query.
+type Options struct {
+	Clock          payment.Clock // nil: the system clock
+	ChannelTimeout time.Duration // 0: 5 s
+	// WrapChannel, when set, wraps the channel the Service uses (faking some answers).
+	WrapChannel func(payment.Channel) payment.Channel
+	Config      payment.Config // PublicURL is set to the notify endpoint's server
+}
+
+// Env is the wired stack.
+type Env struct {
+	Store   *sqlite.Store
+	Service *payment.Service
+	Channel *alipay.Channel // the real channel, unwrapped
+	Sandbox *sandbox.Sandbox
+	AppID   string // the Alipay app registered with the sandbox
+}
+
+var (
+	appKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+	appSeq atomic.Int64
+)
+
+// New builds the stack; everything is closed by t.Cleanup.
+func New(t *testing.T, o Options) *Env {
+	t.Helper()
+	e := &Env{}
+	var sbh atomic.Pointer[sandbox.Sandbox]
+	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
+	t.Cleanup(sbSrv.Close)
+	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbh.Store(sb)
+	t.Cleanup(sb.Close)
+	e.Sandbox = sb
+	key, err := appKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
+	e.AppID = fmt.Sprintf("2021%012d", appSeq.Add(1))
+	if err := sb.RegisterApp(e.AppID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
+		t.Fatal(err)
+	}
+	timeout := o.ChannelTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	e.Channel, err = alipay.New(alipay.Config{AppID: e.AppID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
+		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.AppID),
+		Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Store.Close() })
+	box, err := secretbox.New(secretbox.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svcp atomic.Pointer[payment.Service]
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
+			io.WriteString(w, "failure")
+			return
+		}
+		io.WriteString(w, "success")
+	}))
+	t.Cleanup(gw.Close)
+	var ch payment.Channel = e.Channel
+	if o.WrapChannel != nil {
+		ch = o.WrapChannel(ch)
+	}
+	cfg := o.Config
+	cfg.PublicURL = gw.URL
+	e.Service = payment.NewService(e.Store, ch, box, o.Clock, cfg, nil)
+	svcp.Store(e.Service)
+	return e
+}
