@@ -34,9 +34,12 @@ type certAuthority struct {
 	RootPEM      string `json:"root_pem"` // RSA root then an ECDSA root (ignored by SN rules)
 	AlipayPEM    string `json:"alipay_cert_pem"`
 	rootKey      *rsa.PrivateKey
-	root, alipay *x509.Certificate
+	root, alipay *x509.Certificate // alipay: the first Alipay certificate, over the simulator key
 	rootSN       string
 	alipaySN     string
+	rotated      []*alipayCert          // issued by RotateAlipayCert, oldest first (certrotate.go)
+	history      map[string]*alipayCert // every Alipay certificate by SN, the first included
+	current      *alipayCert            // the one that signs certificate-mode answers now
 }
 
 // certSN is Alipay's SN: lowercase hex MD5 of issuer DN (RFC 2253) + decimal serial.
@@ -45,11 +48,12 @@ func certSN(c *x509.Certificate) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// rootCertSN joins the SNs of the RSA-signed certificates of a bundle with "_".
+// rootCertSN joins the SNs of the RSA-signed certificates of a bundle with "_", keeping
+// the whole RSA signature family (rsaFamilySigned), not only SHA-1 and SHA-256.
 func rootCertSN(certs []*x509.Certificate) string {
 	sn := ""
 	for _, c := range certs {
-		if c.SignatureAlgorithm != x509.SHA256WithRSA && c.SignatureAlgorithm != x509.SHA1WithRSA {
+		if !rsaFamilySigned(c) {
 			continue
 		}
 		if sn != "" {
@@ -98,6 +102,9 @@ func (s *Sandbox) caLocked() (*certAuthority, error) {
 	if err := ca.parse(); err != nil {
 		return nil, fmt.Errorf("sandbox: %s: %w", caFile, err)
 	}
+	if err := s.initAlipayCertsLocked(ca); err != nil {
+		return nil, err
+	}
 	s.ca = ca
 	return ca, nil
 }
@@ -129,16 +136,24 @@ func (s *Sandbox) newCA(ca *certAuthority) error {
 	if err != nil {
 		return err
 	}
+	issuer, alg, extra := root, x509.SHA256WithRSA, ""
+	if s.cfg.MixedRootBundle { // certchain.go
+		r2, r2DER, err := mixedRoot(rootKey, now)
+		if err != nil {
+			return err
+		}
+		issuer, alg, extra = r2, x509.SHA384WithRSA, certPEM(r2DER)
+	}
 	aliTpl := &x509.Certificate{SerialNumber: serial(), Subject: pkix.Name{Country: []string{"CN"},
 		Organization: []string{"f2fpay Sandbox"}, OrganizationalUnit: []string{"Alipay"},
 		CommonName: "f2fpay Sandbox Alipay Public Key"}, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(10, 0, 0),
-		KeyUsage: x509.KeyUsageDigitalSignature, SignatureAlgorithm: x509.SHA256WithRSA}
-	aliDER, err := x509.CreateCertificate(rand.Reader, aliTpl, root, &s.key.PublicKey, rootKey)
+		KeyUsage: x509.KeyUsageDigitalSignature, SignatureAlgorithm: alg}
+	aliDER, err := x509.CreateCertificate(rand.Reader, aliTpl, issuer, &s.key.PublicKey, rootKey)
 	if err != nil {
 		return err
 	}
 	ca.RootKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rootKey)}))
-	ca.RootPEM = certPEM(rootDER) + certPEM(ecDER)
+	ca.RootPEM = certPEM(rootDER) + certPEM(ecDER) + extra
 	ca.AlipayPEM = certPEM(aliDER)
 	return nil
 }
@@ -181,7 +196,7 @@ func (s *Sandbox) alipayCertSN() string {
 	if s.ca == nil {
 		return ""
 	}
-	return s.ca.alipaySN
+	return s.ca.current.sn
 }
 
 // loadCA loads a persisted certificate authority at start-up, if there is one.
@@ -227,8 +242,8 @@ func (s *Sandbox) IssueAppCert(appID string, appPublicKey string) (*CertBundle, 
 			return nil, err
 		}
 	}
-	return &CertBundle{AppCertPEM: []byte(a.CertPEM), AlipayCertPEM: []byte(ca.AlipayPEM), RootCertPEM: []byte(ca.RootPEM),
-		AppCertSN: a.CertSN, AlipayCertSN: ca.alipaySN, RootCertSN: ca.rootSN}, nil
+	return &CertBundle{AppCertPEM: []byte(a.CertPEM), AlipayCertPEM: []byte(ca.current.CertPEM), RootCertPEM: []byte(ca.RootPEM),
+		AppCertSN: a.CertSN, AlipayCertSN: ca.current.sn, RootCertSN: ca.rootSN}, nil
 }
 
 // checkCertParams enforces certificate mode: an app with a certificate must send
@@ -257,17 +272,21 @@ func (s *Sandbox) checkCertParams(req *gwRequest) node {
 	return nil
 }
 
-// certDownload implements alipay.open.app.alipaycert.download.
+// certDownload implements alipay.open.app.alipaycert.download: any Alipay certificate
+// issued so far, the rotated-out ones included, as base64 of its PEM.
 func (s *Sandbox) certDownload(req *gwRequest) node {
 	sn, ok := req.str("alipay_cert_sn")
 	if !ok || sn == "" {
 		return invalidParam("参数alipay_cert_sn不能为空")
 	}
 	s.mu.Lock()
-	ca, err := s.caLocked()
+	var c *alipayCert
+	if ca, err := s.caLocked(); err == nil {
+		c = ca.history[sn]
+	}
 	s.mu.Unlock()
-	if err != nil || sn != ca.alipaySN {
+	if c == nil {
 		return bizErr("CERT_NOT_EXIST", "支付宝公钥证书不存在")
 	}
-	return okNode(field{"alipay_cert_content", base64.StdEncoding.EncodeToString([]byte(ca.AlipayPEM))})
+	return okNode(field{"alipay_cert_content", base64.StdEncoding.EncodeToString([]byte(c.CertPEM))})
 }

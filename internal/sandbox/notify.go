@@ -119,7 +119,7 @@ func (s *Sandbox) notifyParams(r *record, now time.Time, kind, requestNo string)
 		signType, h = "RSA", st
 	}
 	p["sign_type"] = signType
-	p["sign"] = rsaSign(s.key, h, []byte(signContent(p, "sign", "sign_type")))
+	p["sign"] = rsaSign(s.notifyKeyLocked(r.t.AppID), h, []byte(signContent(p, "sign", "sign_type")))
 	return p
 }
 

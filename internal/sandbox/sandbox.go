@@ -23,6 +23,7 @@ type Config struct {
 	BaseURL         string       // absolute base like "http://127.0.0.1:8080" used for the QR text; if "", derive from the request (scheme + Host)
 	HTTPClient      *http.Client // for notifications; nil = a client with 15 s timeout
 	Logger          *slog.Logger // nil = discard
+	MixedRootBundle bool         // certificate mode: the root bundle also holds a SHA-512-with-RSA root issuing the Alipay certificate with SHA-384-with-RSA (certchain.go)
 }
 
 // clock is the time source; tests inject a fake one.
@@ -148,11 +149,13 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("/sandbox/gateway.do", s.handleGateway)
+	m.HandleFunc(v3Prefix, s.handleV3)
 	m.HandleFunc("GET /sandbox/scan/{code}", s.handleScanPage)
 	m.HandleFunc("POST /sandbox/scan/{code}", s.handleScanPost)
 	m.HandleFunc("GET /sandbox/api/alipay-public-key", s.handlePublicKey)
 	m.HandleFunc("POST /sandbox/api/apps", s.handleApps)
 	m.HandleFunc("POST /sandbox/api/certs", s.handleCerts)
+	m.HandleFunc("POST /sandbox/api/alipay-cert/rotate", s.handleRotateAlipayCert)
 	m.HandleFunc("POST /sandbox/api/scan", s.handleAPIScan)
 	m.HandleFunc("POST /sandbox/api/pay", s.handleAPIPay)
 	m.HandleFunc("POST /sandbox/api/finish", s.handleAPIFinish)
