@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartwalle/alipay/v3"
 )
@@ -276,5 +277,32 @@ func TestV3SharedTrades(t *testing.T) {
 	q := wantOK(t, cs[styleNode].call(t, post("/v3/alipay/trade/query", kv{"out_trade_no", "S1"})))
 	if q["trade_status"] != "TRADE_CLOSED" { // refunded in full across both protocols
 		t.Fatalf("v3 query after v2 refund %v", q)
+	}
+}
+
+func TestV3Faults(t *testing.T) {
+	for _, st := range styles {
+		t.Run(string(st), func(t *testing.T) {
+			b, cs := v3Setup(t, Config{})
+			b.sb.SetFaults(Faults{Seed: 7, GatewaySystemError: 1, Methods: []string{"alipay.trade.precreate"}})
+			res := cs[st].call(t, precreateV3("FT1", "1.00", "s", ""))
+			if res.code != "unknow-error" && res.code != "ACQ.SYSTEM_ERROR" {
+				t.Fatalf("system error: %d %s", res.status, res.raw)
+			}
+			wantErr(t, st, res, 500, res.code, true)
+			if _, ok := b.sb.Trade(testAppID, "FT1"); ok {
+				t.Fatal("a system error must not carry the call out")
+			}
+			wantErr(t, st, cs[st].call(t, post("/v3/alipay/trade/query", kv{"out_trade_no", "FT1"})), 400, "ACQ.TRADE_NOT_EXIST", true)
+			b.sb.SetFaults(Faults{Seed: 7, GatewayTimeout: 1})
+			c := *cs[st]
+			req, _ := c.build(t, precreateV3("FT2", "1.00", "s", ""))
+			if _, err := (&http.Client{Timeout: 300 * time.Millisecond}).Do(req); err == nil {
+				t.Fatal("want no answer")
+			}
+			if _, ok := b.sb.Trade(testAppID, "FT2"); !ok {
+				t.Fatal("a timed-out call is carried out")
+			}
+		})
 	}
 }

@@ -15,14 +15,8 @@ package sandbox
 //     verified only when it carries alipay-signature.
 
 import (
-	"bytes"
-	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -132,36 +126,36 @@ func (c *v3Client) build(t *testing.T, r v3Req) (*http.Request, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := map[string]string{}
-	if c.style == styleNode {
-		h["user-agent"], h["alipay-request-id"], h["accept"] = "alipay-sdk-nodejs-4.0.0", strings.ReplaceAll(uuid4(), "-", ""), "application/json"
-		if r.method != http.MethodGet {
-			h["content-type"] = "application/json"
-		}
-		if c.rootCertSN != "" {
-			h["alipay-root-cert-sn"] = c.rootCertSN
-		}
-		if r.token != "" {
-			h["alipay-app-auth-token"] = r.token
-		}
-		h["authorization"] = "ALIPAY-SHA256withRSA " + auth + ",sign=" + signWith(c.key, content)
+	node := c.style == styleNode
+	set := func(k, v string) { req.Header[k] = []string{v} } // spelt as the SDK spells it, not canonicalised
+	const javaUA = "OpenAPI-Generator/3.1.89.ALL/java"
+	if node {
+		set("user-agent", "alipay-sdk-nodejs-4.0.0")
+		set("alipay-request-id", strings.ReplaceAll(uuid4(), "-", ""))
+		set("accept", "application/json")
 	} else {
-		h["Accept"], h["Accept-Encoding"], h["alipay-request-id"] = "application/json", "gzip", uuid4()
-		h["User-Agent"], h["alipay-sdk-version"] = "OpenAPI-Generator/3.1.89.ALL/java", "OpenAPI-Generator/3.1.89.ALL/java"
-		if r.method != http.MethodGet {
-			h["Content-Type"] = "application/json; charset=utf-8"
-		}
-		if c.rootCertSN != "" {
-			h["alipay-root-cert-sn"] = c.rootCertSN
-		}
-		if r.token != "" {
-			h["alipay-app-auth-token"] = r.token
-		}
-		h["Authorization"] = "ALIPAY-SHA256withRSA " + auth + ",sign=" + signWith(c.key, content)
+		set("Accept", "application/json")
+		set("Accept-Encoding", "gzip")
+		set("alipay-request-id", uuid4())
+		set("User-Agent", javaUA)
+		set("alipay-sdk-version", javaUA)
 	}
-	for k, v := range h {
-		req.Header[k] = []string{v} // spelt as the SDK spells it, not canonicalised
+	if r.method != http.MethodGet && node {
+		set("content-type", "application/json")
+	} else if r.method != http.MethodGet {
+		set("Content-Type", "application/json; charset=utf-8") // OkHttp adds the charset
 	}
+	if c.rootCertSN != "" {
+		set("alipay-root-cert-sn", c.rootCertSN)
+	}
+	if r.token != "" {
+		set("alipay-app-auth-token", r.token)
+	}
+	authName := "Authorization"
+	if node {
+		authName = "authorization"
+	}
+	set(authName, "ALIPAY-SHA256withRSA "+auth+",sign="+signWith(c.key, content))
 	return req, content
 }
 
@@ -276,91 +270,4 @@ func headerOr(h http.Header, k, missing string) string {
 		return missing
 	}
 	return h.Get(k)
-}
-
-func verifyV3Answer(pub *rsa.PublicKey, ts, nonce string, body []byte, sig string) bool {
-	raw, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || sig == "" || pub == nil {
-		return false
-	}
-	d := sha256.Sum256([]byte(ts + "\n" + nonce + "\n" + string(body) + "\n"))
-	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], raw) == nil
-}
-
-func signWith(k *rsa.PrivateKey, content string) string {
-	d := sha256.Sum256([]byte(content))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, d[:])
-	if err != nil {
-		panic(err)
-	}
-	return base64.StdEncoding.EncodeToString(sig)
-}
-
-// formEncode percent-encodes as URLSearchParams (space "+") and Java's URLEncoder with
-// "+" replaced by "%20" do: only A-Za-z0-9 and *-._ stay as they are.
-func formEncode(pairs [][2]string, space string) string {
-	enc := func(s string) string {
-		var b strings.Builder
-		for _, c := range []byte(s) {
-			switch {
-			case c == ' ':
-				b.WriteString(space)
-			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("*-._", c) >= 0:
-				b.WriteByte(c)
-			default:
-				fmt.Fprintf(&b, "%%%02X", c)
-			}
-		}
-		return b.String()
-	}
-	parts := make([]string, len(pairs))
-	for i, p := range pairs {
-		parts[i] = enc(p[0]) + "=" + enc(p[1])
-	}
-	return strings.Join(parts, "&")
-}
-
-// encodeBody serialises fields in order, compactly; gson escapes <>&=' as Gson does by default.
-func encodeBody(fields []kv, gson bool) []byte {
-	var b bytes.Buffer
-	var val func(v any)
-	val = func(v any) {
-		switch x := v.(type) {
-		case []kv:
-			b.WriteByte('{')
-			for i, f := range x {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				val(f.k)
-				b.WriteByte(':')
-				val(f.v)
-			}
-			b.WriteByte('}')
-		case []any:
-			b.WriteByte('[')
-			for i, e := range x {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				val(e)
-			}
-			b.WriteByte(']')
-		default:
-			s := string(marshalCompact(x))
-			if gson {
-				s = strings.NewReplacer("<", `\u003c`, ">", `\u003e`, "&", `\u0026`, "=", `\u003d`, "'", `\u0027`).Replace(s)
-			}
-			b.WriteString(s)
-		}
-	}
-	val(fields)
-	return b.Bytes()
-}
-
-func uuid4() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
