@@ -61,7 +61,10 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	srv := newServer(sb, log)
-	fmt.Fprintf(stdout, "f2fpay sandbox listening on %s\n  gateway:    %s/sandbox/gateway.do\n  public key: %s/sandbox/api/alipay-public-key\n", base, base, base)
+	fmt.Fprintf(stdout, "f2fpay sandbox listening on %s\n"+
+		"  v2 gateway:  %s/sandbox/gateway.do  (method=alipay.trade.precreate, biz_content, sign)\n"+
+		"  v3 endpoint: %s/sandbox  (POST %s/sandbox/v3/alipay/trade/precreate, JSON body, authorization: ALIPAY-SHA256withRSA)\n"+
+		"  public key:  %s/sandbox/api/alipay-public-key  (both protocols: docs/sandbox.md)\n", base, base, base, base, base)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

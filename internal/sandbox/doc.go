@@ -11,11 +11,13 @@
 //
 //	GET|POST /sandbox/gateway.do          the gateway: alipay.trade.precreate, .query, .close, .cancel,
 //	                                      .refund, .fastpay.refund.query, alipay.open.app.alipaycert.download
+//	GET|POST /sandbox/v3/alipay/{a}/{b}…  OpenAPI v3: the method alipay.{a}.{b}… of the gateway (v3.go)
 //	GET  /sandbox/scan/{code}             buyer page (the QR text); opening it scans the order
 //	POST /sandbox/scan/{code}             form outcome=success|insufficient_balance|cancel
 //	GET  /sandbox/api/alipay-public-key   the simulator's public key (PEM)
 //	POST /sandbox/api/apps                {"app_id","app_public_key"} → 201 {"app_id","seller_id","alipay_public_key"}
 //	POST /sandbox/api/certs               {"app_id","app_public_key"} → 201 certificate-mode material and SNs
+//	POST /sandbox/api/alipay-cert/rotate  → 201 {"alipay_cert_sn","previous_alipay_cert_sn","alipay_cert"} (certrotate.go)
 //	POST /sandbox/api/scan                {"qr_code"} or {"app_id","out_trade_no"}, optional "buyer_logon_id" → trade
 //	POST /sandbox/api/pay                 same selector + "outcome" (success default, cancel, insufficient_balance) → trade
 //	POST /sandbox/api/finish              {"app_id","out_trade_no"}: end the refund window (TRADE_FINISHED)
@@ -80,7 +82,7 @@
 // # State
 //
 // With DataDir the simulator key (alipay_private_key.pem), the apps with their seller
-// ids and certificates (apps.json) and the certificate authority (ca.json) survive a
-// restart; trades live in memory and are forgotten 72 h after their last change once
+// ids and certificates (apps.json), the certificate authority (ca.json) and the rotated
+// Alipay certificates (alipay_certs.json) survive a restart; trades live in memory and are forgotten 72 h after their last change once
 // they are paid, closed or dead.
 package sandbox
