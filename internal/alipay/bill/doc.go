@@ -47,6 +47,11 @@
 //     columns and its 合计 row (two lines before the end of the file);
 //   - a Go service noting that the zip's Chinese entry names are GBK without the UTF-8 flag.
 //
+// The committed fixture, testdata/20881021234567890156_20261128.csv.zip, follows this
+// layout: GBK files with GBK names, CRLF, trailing tabs, trades, a partial refund, fees and a
+// footer and summary that add up. Its text is in bill_test.go; regenerate it with
+// go test ./internal/alipay/bill -run TestFixtureIsCurrent -update.
+//
 // What the samples do not settle, and this package therefore does not assume: whether the
 // summary's amounts are net of refunds (the committed fixture assumes so; the parser only
 // checks that 合计 equals the sum of the store rows), and any relation between the summary
