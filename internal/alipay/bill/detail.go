@@ -101,7 +101,8 @@ func (p *detailParser) comment(n int, c string) error {
 	case p.at == inRows && end:
 		p.at = inFoot
 	case p.at == inRows:
-		return &FormatError{File: p.file, Line: n, Msg: "comment line inside the detail list: the end marker (业务明细列表结束) is missing or misplaced"}
+		return &FormatError{File: p.file, Line: n,
+			Msg: "comment line inside the detail list: the end marker (业务明细列表结束) is missing or misplaced"}
 	default:
 		return p.footComment(n, c)
 	}
@@ -109,7 +110,12 @@ func (p *detailParser) comment(n int, c string) error {
 }
 
 func (p *detailParser) footComment(n int, c string) error {
+	bad := func(msg string) error { return &FormatError{File: p.file, Line: n, Msg: msg} }
 	switch {
+	case strings.Contains(c, "交易合计") && p.printed.trade > 0:
+		return bad("a second 交易合计 line")
+	case strings.Contains(c, "退款合计") && p.printed.refund > 0:
+		return bad("a second 退款合计 line")
 	case strings.Contains(c, "交易合计"):
 		p.printed.trade = n
 		return p.footLine(n, c, "交易合计", &p.footer.TradeCount, []footSum{
@@ -136,10 +142,12 @@ type footSum struct {
 // footLine reads "#交易合计：6笔，商家实收共0.06元，商家优惠共0.00元" (or the 退款 line).
 func (p *detailParser) footLine(n int, c, label string, count *int, sums []footSum) error {
 	_, after, _ := strings.Cut(c, label)
-	v, _, ok := strings.Cut(strings.TrimLeft(after, "：: "), "笔")
-	if *count, ok = parseCountOK(strings.TrimSpace(v), ok); !ok {
+	v, _, found := strings.Cut(strings.TrimLeft(after, "：: "), "笔")
+	rows, ok := parseCount(strings.TrimSpace(v))
+	if !found || !ok {
 		return &FormatError{File: p.file, Line: n, Msg: fmt.Sprintf("%s: no count of 笔", label)}
 	}
+	*count = rows
 	for _, s := range sums {
 		v, found := between(c, s.label)
 		if !found {
@@ -152,13 +160,6 @@ func (p *detailParser) footLine(n int, c, label string, count *int, sums []footS
 		*s.fen, *s.printed = fen, true
 	}
 	return nil
-}
-
-func parseCountOK(s string, ok bool) (int, bool) {
-	if !ok {
-		return 0, false
-	}
-	return parseCount(s)
 }
 
 // row reads one detail row and checks what a bill promises: a known 业务类型, both times,

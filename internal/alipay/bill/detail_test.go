@@ -192,6 +192,7 @@ func TestDetailMalformed(t *testing.T) {
 		{"footer count", replace(fixtureDetail, "#交易合计：4笔", "#交易合计：5笔"), 12, "", "交易合计 (rows) is 5 but the rows add up to 4"},
 		{"footer amount", replace(fixtureDetail, "商家实收共1374.90元", "商家实收共1374.91元"), 12, "", "商家实收共 (fen) is 137491"},
 		{"refund footer", replace(fixtureDetail, "商家实收退款共-200.00元", "商家实收退款共-20.00元"), 13, "", "商家实收退款共"},
+		{"footer twice", replace(fixtureDetail, "#导出时间", "#交易合计：4笔\n#导出时间"), 14, "", "second 交易合计"},
 		{"footer without count", replace(fixtureDetail, "#交易合计：4笔", "#交易合计：四笔"), 12, "", "no count"},
 		{"footer bad amount", replace(fixtureDetail, "商家优惠共5.00元", "商家优惠共5..00元"), 12, "", "not yuan"},
 		{"unterminated quote", replace(fixtureDetail, ",32.00,32.00,", `,"32.00,32.00,`), 6, "", "quote"},
