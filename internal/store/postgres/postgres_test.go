@@ -28,11 +28,18 @@ func dsn(t *testing.T) string {
 var schemas atomic.Int64
 
 // open returns a store on a fresh schema of its own, dropped when t ends.
-func open(t *testing.T) *postgres.Store {
+func open(t *testing.T) *postgres.Store { return openWith(t, nil) }
+
+// openWith is open calling prepare(url, schema) first, when set, to fill the schema.
+func openWith(t *testing.T, prepare func(t *testing.T, url, schema string)) *postgres.Store {
 	t.Helper()
 	url := dsn(t)
 	schema := fmt.Sprintf("f2fpay_test_%d_%d", os.Getpid(), schemas.Add(1))
 	ctx := context.Background()
+	if prepare != nil {
+		t.Cleanup(func() { _ = postgres.DropSchema(ctx, url, schema) })
+		prepare(t, url, schema)
+	}
 	s, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 8})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
