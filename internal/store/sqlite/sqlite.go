@@ -41,13 +41,16 @@ type Store struct {
 
 var _ payment.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the database file at path, configures WAL,
-// synchronous=FULL, busy_timeout and foreign keys on every connection, and applies the
-// pending migrations. path must name a file: ":memory:" would give every pooled
-// connection a database of its own.
+// Open opens the database file at path, creating it readable by its owner only (file.go),
+// configures WAL, synchronous=FULL, busy_timeout and foreign keys on every connection, and
+// applies the pending migrations. path must name a file: ":memory:" would give every
+// pooled connection a database of its own.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: open %q: want a plain file path", path)
+	}
+	if err := createFile(path); err != nil {
+		return nil, err
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
