@@ -16,8 +16,10 @@ func DropSchema(ctx context.Context, dsn, schema string) error {
 		return fmt.Errorf("postgres: %v", err)
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`)
-	return translate(err)
+	if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+		return fmt.Errorf("postgres: drop schema %s: %v", schema, err)
+	}
+	return nil
 }
 
 // MigrationCount tells how many migrations are embedded.

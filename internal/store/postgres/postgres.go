@@ -1,8 +1,10 @@
-// Package postgres is the payment.Store over PostgreSQL (pgx v5), for running several f2fpay
-// instances on one database.
+// Package postgres opens the payment.Store (internal/store/sqlstore) on PostgreSQL, for
+// running several f2fpay instances on one database. What is PostgreSQL's own lives here:
+// the pgx pool and its settings, the migrations, and the dialect ($n placeholders,
+// GREATEST, FOR UPDATE SKIP LOCKED, advisory locks, timestamptz, SQLSTATE codes).
 //
-// Where the SQLite store relies on its single writer, this one uses the database's own
-// locks: updates are optimistic (WHERE version = $n; a concurrent writer's row lock makes the
+// Where SQLite relies on its single writer, PostgreSQL uses the database's own locks:
+// updates are optimistic (WHERE version = $n; a concurrent writer's row lock makes the
 // loser re-check and find the version moved, hence ErrStale), claims of due work take rows
 // with FOR UPDATE SKIP LOCKED inside one UPDATE … RETURNING, and the outbox sequence is drawn
 // under a transaction-level advisory lock so that events become visible in seq order.
@@ -18,8 +20,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/store/sqlstore"
 )
 
 // Options tune the connection pool; zero values keep pgxpool's defaults (or the DSN's
@@ -34,10 +38,11 @@ type Options struct {
 	Schema string
 }
 
-// Store is a payment.Store over a pgx connection pool. The Queries methods on it run
-// standalone, each committing by itself. It is safe for concurrent use.
+// Store is a payment.Store over a pgx connection pool, used through database/sql. The
+// Queries methods on it run standalone, each committing by itself. It is safe for
+// concurrent use.
 type Store struct {
-	queries
+	*sqlstore.Store
 	pool          *pgxpool.Pool
 	appliedAtOpen int
 }
@@ -47,6 +52,29 @@ var _ payment.Store = (*Store)(nil)
 // Open connects to the database at dsn (postgres://…), checks that it answers and applies
 // the pending migrations.
 func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
+	cfg, err := poolConfig(ctx, dsn, o)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %v", err)
+	}
+	// database/sql over the pool: its own idle pool is off, so pgxpool's settings rule.
+	s := &Store{Store: sqlstore.New(stdlib.OpenDBFromPool(pool), dialect()), pool: pool}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("cannot reach the database: %w", err)
+	}
+	if s.appliedAtOpen, err = s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// poolConfig parses dsn and applies o over it; with o.Schema it creates the schema.
+func poolConfig(ctx context.Context, dsn string, o Options) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %v", err) // pgx redacts the password
@@ -70,22 +98,7 @@ func Open(ctx context.Context, dsn string, o Options) (*Store, error) {
 		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{o.Schema}.Sanitize()
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %v", err)
-	}
-	s := &Store{queries: queries{db: pool}, pool: pool}
-	if err := s.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("cannot reach the database: %w", err)
-	}
-	n, err := s.Migrate(ctx)
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	s.appliedAtOpen = n
-	return s, nil
+	return cfg, nil
 }
 
 // createSchema creates the schema over a single connection before the pool exists.
@@ -105,51 +118,36 @@ func createSchema(ctx context.Context, cc *pgx.ConnConfig, schema string) error 
 // AppliedAtOpen tells how many migrations Open applied.
 func (s *Store) AppliedAtOpen() int { return s.appliedAtOpen }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return translate(s.pool.Ping(ctx)) }
+// Close closes the database and its pool; the Store must not be used afterwards.
+func (s *Store) Close() error {
+	err := s.Store.Close()
+	s.pool.Close()
+	return err
+}
 
-// Close closes the pool; the Store must not be used afterwards.
-func (s *Store) Close() error { s.pool.Close(); return nil }
+// Advisory lock keys: "f2fp" and a number.
+const (
+	migrationLock = 0x66326670_0001 // held by each migration's transaction
+	outboxLock    = 0x66326670_0002 // held from drawing an event's seq to the commit
+)
 
-// Tx runs fn in one READ COMMITTED transaction. Concurrent writers of the same rows are
-// kept apart by row locks and the optimistic version checks (ErrStale). It commits when fn
-// returns nil; otherwise it rolls back and returns fn's error unchanged. A panic in fn rolls
-// back and propagates.
-func (s *Store) Tx(ctx context.Context, fn func(q payment.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return translate(err)
+// dialect is how PostgreSQL differs from the portable SQL of sqlstore.
+func dialect() sqlstore.Dialect {
+	return sqlstore.Dialect{
+		Name:          "postgres",
+		Numbered:      true,
+		SkipLocked:    " FOR UPDATE SKIP LOCKED",
+		Greatest:      "GREATEST",
+		OutboxLock:    fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(outboxLock)),
+		MigrationLock: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(migrationLock)),
+		MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    integer     PRIMARY KEY,
+			name       text        NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now())`,
+		Time:      func(t time.Time) any { return t },
+		Translate: translate,
 	}
-	done := false
-	defer func() {
-		if !done { // fn panicked or called runtime.Goexit
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	if err := fn(&queries{db: tx, inTx: true}); err != nil {
-		done = true
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return err
-	}
-	done = true
-	return translate(tx.Commit(ctx))
 }
-
-// dbtx is what *pgxpool.Pool and pgx.Tx share, so that one queries type serves both.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Begin(ctx context.Context) (pgx.Tx, error)
-}
-
-// queries implements payment.Queries over the pool or a transaction.
-type queries struct {
-	db   dbtx
-	inTx bool
-}
-
-var _ payment.Queries = (*queries)(nil)
 
 // PostgreSQL error codes the store translates.
 const (
@@ -164,30 +162,20 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &pe) && pe.Code == code
 }
 
-// translate maps database errors to the payment sentinels; anything else is returned as a
-// plain error so that no driver type leaves the package.
+// translate maps PostgreSQL's errors to the payment sentinels, and any other to a plain
+// error; nil when err is not PostgreSQL's.
 func translate(err error) error {
-	var coded *payment.Error
-	if err == nil || errors.As(err, &coded) { // nil, or translated already
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return payment.ErrNotFound
-	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case pgUniqueViolation:
-			return payment.ErrDuplicate
-		case pgForeignKeyViolation:
-			return payment.ErrNotFound // e.g. a refund of an order that does not exist
-		case pgSerializationFail, pgDeadlockDetected:
-			return payment.ErrStale // the transaction lost a race; the caller retries it
-		}
-		return fmt.Errorf("postgres: %s (SQLSTATE %s)", pe.Message, pe.Code)
+	if !errors.As(err, &pe) {
+		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
+	switch pe.Code {
+	case pgUniqueViolation:
+		return payment.ErrDuplicate
+	case pgForeignKeyViolation:
+		return payment.ErrNotFound // e.g. a refund of an order that does not exist
+	case pgSerializationFail, pgDeadlockDetected:
+		return payment.ErrStale // the transaction lost a race; the caller retries it
 	}
-	return fmt.Errorf("postgres: %v", err)
+	return fmt.Errorf("postgres: %s (SQLSTATE %s)", pe.Message, pe.Code)
 }

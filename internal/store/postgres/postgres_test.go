@@ -28,11 +28,18 @@ func dsn(t *testing.T) string {
 var schemas atomic.Int64
 
 // open returns a store on a fresh schema of its own, dropped when t ends.
-func open(t *testing.T) *postgres.Store {
+func open(t *testing.T) *postgres.Store { return openWith(t, nil) }
+
+// openWith is open calling prepare(url, schema) first, when set, to fill the schema.
+func openWith(t *testing.T, prepare func(t *testing.T, url, schema string)) *postgres.Store {
 	t.Helper()
 	url := dsn(t)
 	schema := fmt.Sprintf("f2fpay_test_%d_%d", os.Getpid(), schemas.Add(1))
 	ctx := context.Background()
+	if prepare != nil {
+		t.Cleanup(func() { _ = postgres.DropSchema(ctx, url, schema) })
+		prepare(t, url, schema)
+	}
 	s, err := postgres.Open(ctx, url, postgres.Options{Schema: schema, MaxConns: 8})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -61,6 +68,51 @@ func TestMigrateTwiceIsNoop(t *testing.T) {
 		if err != nil || n != 0 {
 			t.Fatalf("Migrate #%d = %d, %v; want 0, nil", i+1, n, err)
 		}
+	}
+}
+
+// TestPoolSettings: the database/sql handle draws its connections from the pgx pool, so
+// the pool's settings (here MaxConns) bound the store.
+func TestPoolSettings(t *testing.T) {
+	url := dsn(t)
+	ctx := context.Background()
+	schema := fmt.Sprintf("f2fpay_test_%d_pool", os.Getpid())
+	t.Cleanup(func() { _ = postgres.DropSchema(ctx, url, schema) })
+	o := postgres.Options{Schema: schema, MaxConns: 2, MinConns: 1, MaxConnLifetime: time.Hour, MaxConnIdleTime: time.Minute}
+	s, err := postgres.Open(ctx, url, o)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	cfg := s.Pool().Config()
+	if cfg.MaxConns != 2 || cfg.MinConns != 1 || cfg.MaxConnLifetime != time.Hour || cfg.MaxConnIdleTime != time.Minute {
+		t.Errorf("pool config = %d/%d/%s/%s, want the Options", cfg.MaxConns, cfg.MinConns, cfg.MaxConnLifetime, cfg.MaxConnIdleTime)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Tx(ctx, func(q payment.Queries) error {
+				held <- struct{}{}
+				<-release
+				return nil
+			})
+			if err != nil {
+				t.Errorf("Tx: %v", err)
+			}
+		}()
+	}
+	<-held
+	<-held
+	if st := s.Pool().Stat(); st.AcquiredConns() != 2 || st.TotalConns() != 2 {
+		t.Errorf("two open transactions hold %d of %d pool connections, want 2 of 2", st.AcquiredConns(), st.TotalConns())
+	}
+	close(release)
+	wg.Wait()
+	if st := s.Pool().Stat(); st.AcquiredConns() != 0 {
+		t.Errorf("after the transactions %d pool connections are still acquired", st.AcquiredConns())
 	}
 }
 

@@ -1,5 +1,6 @@
--- f2fpay on PostgreSQL: the schema of the SQLite store's 0001 and 0002 in one step.
--- Money is bigint fen; times are timestamptz at microsecond precision (NULL = not set).
+-- f2fpay on PostgreSQL: the same step as the SQLite store's 0001 (clients, nonces, orders,
+-- refunds, the events outbox, the audit tables). Money is bigint fen; times are timestamptz
+-- at microsecond precision (NULL = not set).
 
 CREATE TABLE clients (
     app_id             text             PRIMARY KEY,
@@ -96,46 +97,6 @@ CREATE TABLE events (
 CREATE INDEX events_client_id ON events (client_id, seq);
 CREATE INDEX events_out_trade_no ON events (out_trade_no, seq);
 
-CREATE TABLE deliveries (
-    event_id        text        PRIMARY KEY REFERENCES events (id),
-    status          text        NOT NULL,           -- pending, delivered, dead, no_endpoint
-    attempts        integer     NOT NULL DEFAULT 0,
-    failures        integer     NOT NULL DEFAULT 0, -- since the event or its last resend
-    next_attempt_at timestamptz,                    -- pending only: due time or lease end
-    lease_owner     text        NOT NULL DEFAULT '',
-    lease_until     timestamptz,
-    last_error      text        NOT NULL DEFAULT '',
-    delivered_at    timestamptz,
-    updated_at      timestamptz NOT NULL
-);
-
-CREATE INDEX deliveries_next_attempt_at ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
-
--- The delivery is created by the same INSERT statement as its event, so no code path can
--- write an event without one.
-CREATE FUNCTION events_delivery() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO deliveries (event_id, status, next_attempt_at, updated_at)
-    VALUES (NEW.id, 'pending', NEW.created_at, NEW.created_at);
-    RETURN NEW;
-END $$;
-
-CREATE TRIGGER events_delivery AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION events_delivery();
-
-CREATE TABLE delivery_attempts (
-    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_id    text        NOT NULL REFERENCES events (id),
-    attempt     integer     NOT NULL,
-    url         text        NOT NULL DEFAULT '',
-    at          timestamptz NOT NULL,
-    status_code integer     NOT NULL DEFAULT 0,
-    latency_us  bigint      NOT NULL DEFAULT 0,
-    error       text        NOT NULL DEFAULT '',
-    response    text        NOT NULL DEFAULT ''
-);
-
-CREATE INDEX delivery_attempts_event_id ON delivery_attempts (event_id, id);
-
 -- Audit of every POST /notify/alipay, accepted or not.
 CREATE TABLE notifications (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -164,11 +125,3 @@ CREATE TABLE channel_calls (
 
 CREATE INDEX channel_calls_out_trade_no ON channel_calls (out_trade_no, id);
 
--- Cursors of outbox relays (the NATS publisher): how far each has published, and which
--- instance holds the relay's lease.
-CREATE TABLE relay_cursors (
-    name        text        PRIMARY KEY,
-    seq         bigint      NOT NULL DEFAULT 0,
-    lease_owner text        NOT NULL DEFAULT '',
-    lease_until timestamptz
-);

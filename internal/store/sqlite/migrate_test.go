@@ -1,0 +1,80 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// TestLegacyDatabase: a database written by the store before it moved onto sqlstore (its
+// migrations, which did not change, applied by the runner of that time, and rows in its
+// encoding: INTEGER unix microseconds) opens with nothing to apply and reads back as written.
+func TestLegacyDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f2fpay.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+		applied_at INTEGER NOT NULL) STRICT`)
+	for i, name := range []string{"0001_init.sql", "0002_deliveries.sql", "0003_relay_cursors.sql"} {
+		b, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(string(b))
+		exec(`INSERT INTO schema_migrations VALUES (?, ?, ?)`, i+1, name, time.Now().UnixMicro())
+	}
+	at := time.Date(2024, 5, 1, 12, 0, 0, 123456000, time.UTC)
+	paid := at.Add(time.Minute)
+	exec(`INSERT INTO orders (client_id, out_trade_no, total_amount, subject, status, cashier_token,
+		metadata, timeout_minutes, late, created_at, updated_at, expires_at, paid_at, next_check_at)
+		VALUES ('app-a', 'legacy-1', 990, 'old', 'paid', 'tok-legacy-1', '{"k":"v"}', 15, 0, ?, ?, ?, ?, ?)`,
+		at.UnixMicro(), at.UnixMicro(), at.Add(15*time.Minute).UnixMicro(), paid.UnixMicro(), paid.UnixMicro())
+	exec(`INSERT INTO events (id, key, type, client_id, out_trade_no, created_at, data)
+		VALUES ('evt_legacy', 'k-legacy', 'payment.succeeded', 'app-a', 'legacy-1', ?, '{}')`, paid.UnixMicro())
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := open(t, path)
+	if n := s.AppliedAtOpen(); n != 0 {
+		t.Errorf("Open of a legacy database applied %d migrations, want 0", n)
+	}
+	o, err := s.GetOrder(ctx, "legacy-1")
+	if err != nil {
+		t.Fatalf("GetOrder of a legacy row: %v", err)
+	}
+	if o.TotalAmount != 990 || o.Status != payment.StatusPaid || o.CreatedAt != at || o.PaidAt == nil ||
+		*o.PaidAt != paid || o.NextCheckAt == nil || *o.NextCheckAt != paid || o.Metadata["k"] != "v" || o.Version != 1 {
+		t.Errorf("legacy order read back as %+v", o)
+	}
+	if d, err := s.GetDelivery(ctx, "evt_legacy"); err != nil || d.NextAttemptAt == nil || *d.NextAttemptAt != paid {
+		t.Errorf("delivery of the legacy event: %+v, %v", d, err)
+	}
+	// Time arguments compare with the stored encoding: due at paid, not a microsecond before.
+	for _, tc := range []struct {
+		now  time.Time
+		want int
+	}{{paid, 1}, {paid.Add(-time.Microsecond), 0}} {
+		if due, err := s.DueOrders(ctx, tc.now, 10); err != nil || len(due) != tc.want {
+			t.Errorf("DueOrders(%s) = %d orders, %v; want %d", tc.now, len(due), err, tc.want)
+		}
+	}
+	o.Status, o.UpdatedAt = payment.StatusRefunded, paid
+	if err := s.UpdateOrder(ctx, o); err != nil {
+		t.Errorf("UpdateOrder of a legacy row: %v", err)
+	}
+}

@@ -1,0 +1,56 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+const clientCols = `app_id, name, secret_sealed, prev_secret_sealed, prev_secret_until, notify_url,
+	disabled, rate_limit, rate_burst, created_at, updated_at`
+
+var (
+	stInsertClient = define("InsertClient", `INSERT INTO clients (`+clientCols+`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+	stGetClient    = define("GetClient", `SELECT `+clientCols+` FROM clients WHERE app_id = ?`)
+	stUpdateClient = define("UpdateClient", `UPDATE clients SET name = ?, secret_sealed = ?,
+		prev_secret_sealed = ?, prev_secret_until = ?, notify_url = ?, disabled = ?, rate_limit = ?,
+		rate_burst = ?, updated_at = ?
+		WHERE app_id = ?`)
+	stListClients = define("ListClients", `SELECT `+clientCols+` FROM clients ORDER BY created_at, app_id`)
+)
+
+func scanClient(s scanner) (*payment.Client, error) {
+	var c payment.Client
+	err := s.Scan(&c.AppID, &c.Name, &c.SecretSealed, &c.PrevSecretSealed, tmNull(&c.PrevSecretUntil),
+		&c.NotifyURL, &c.Disabled, &c.RateLimit, &c.RateBurst, tm(&c.CreatedAt), tm(&c.UpdatedAt))
+	return &c, err
+}
+
+// InsertClient adds a merchant client; ErrDuplicate when its app id is taken.
+func (q *queries) InsertClient(ctx context.Context, c *payment.Client) error {
+	_, err := q.exec(ctx, stInsertClient, c.AppID, c.Name, c.SecretSealed, c.PrevSecretSealed,
+		c.PrevSecretUntil, c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.CreatedAt, c.UpdatedAt)
+	return err
+}
+
+// GetClient returns the client with appID; ErrNotFound when there is none.
+func (q *queries) GetClient(ctx context.Context, appID string) (*payment.Client, error) {
+	return get(ctx, q, scanClient, stGetClient, appID)
+}
+
+// UpdateClient writes every field of c but its app id and creation time; ErrNotFound
+// when there is no such client.
+func (q *queries) UpdateClient(ctx context.Context, c *payment.Client) error {
+	n, err := q.exec(ctx, stUpdateClient, c.Name, c.SecretSealed, c.PrevSecretSealed, c.PrevSecretUntil,
+		c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.UpdatedAt, c.AppID)
+	if err == nil && n == 0 {
+		err = payment.ErrNotFound
+	}
+	return err
+}
+
+// ListClients returns every client, oldest first.
+func (q *queries) ListClients(ctx context.Context) ([]*payment.Client, error) {
+	return list(ctx, q, scanClient, stListClients)
+}

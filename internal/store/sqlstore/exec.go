@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+// translate maps database errors to the payment sentinels; anything else comes back as an
+// error prefixed with the database's name, so that no driver type leaves the store.
+func (d *dialect) translate(err error) error {
+	var coded *payment.Error
+	if err == nil || errors.As(err, &coded) { // nil, or translated already
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return payment.ErrNotFound
+	}
+	if t := d.Translate(err); t != nil {
+		return t
+	}
+	return fmt.Errorf("%s: %w", d.Name, err) // e.g. a cancelled context, still matchable
+}
+
+// exec runs statement s and returns how many rows it changed.
+func (q *queries) exec(ctx context.Context, s stmt, args ...any) (int64, error) {
+	res, err := q.db.ExecContext(ctx, q.d.text[s], q.d.encode(args)...)
+	if err != nil {
+		return 0, q.d.translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n, q.d.translate(err)
+}
+
+// scanOne runs statement s, which returns one row, into dest; ErrNotFound when it
+// returns none.
+func (q *queries) scanOne(ctx context.Context, s stmt, dest []any, args ...any) error {
+	err := q.db.QueryRowContext(ctx, q.d.text[s], q.d.encode(args)...).Scan(dest...)
+	return q.d.translate(err)
+}
+
+// id runs statement s, an INSERT … RETURNING of the new row's id or seq.
+func (q *queries) id(ctx context.Context, s stmt, args ...any) (int64, error) {
+	var id int64
+	err := q.scanOne(ctx, s, []any{&id}, args...)
+	return id, err
+}
+
+// exists tells whether statement s (SELECT 1 … ) finds a row: nil when it does,
+// ErrNotFound when it does not.
+func (q *queries) exists(ctx context.Context, s stmt, args ...any) error {
+	var one int
+	return q.scanOne(ctx, s, []any{&one}, args...)
+}
+
+// get runs statement s and scans its one row with scan; ErrNotFound when there is none.
+func get[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), s stmt, args ...any) (*T, error) {
+	v, err := scan(q.db.QueryRowContext(ctx, q.d.text[s], q.d.encode(args)...))
+	if err != nil {
+		return nil, q.d.translate(err)
+	}
+	return v, nil
+}
+
+// list runs statement s and scans every row with scan.
+func list[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), s stmt, args ...any) ([]*T, error) {
+	return listSQL(ctx, q, scan, q.d.text[s], args...)
+}
+
+// listSQL is list for a statement already compiled for the dialect.
+func listSQL[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), text string, args ...any) ([]*T, error) {
+	rows, err := q.db.QueryContext(ctx, text, q.d.encode(args)...)
+	if err != nil {
+		return nil, q.d.translate(err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, q.d.translate(err)
+		}
+		out = append(out, v)
+	}
+	return out, q.d.translate(rows.Err())
+}

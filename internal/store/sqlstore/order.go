@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+)
+
+const orderCols = `id, client_id, out_trade_no, total_amount, subject, body, status, trade_no,
+	buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url, metadata, refunded_amount,
+	timeout_minutes, late, created_at, updated_at, expires_at, paid_at, closed_at, notified,
+	next_check_at, check_count, version`
+
+var (
+	stInsertOrder = define("InsertOrder", `INSERT INTO orders (client_id, out_trade_no, total_amount,
+		subject, body, status, trade_no, buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url,
+		metadata, refunded_amount, timeout_minutes, late, created_at, updated_at, expires_at, paid_at,
+		closed_at, notified, next_check_at, check_count, version)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)
+		RETURNING id`)
+	stGetOrder        = define("GetOrder", `SELECT `+orderCols+` FROM orders WHERE out_trade_no = ?`)
+	stGetOrderByToken = define("GetOrderByToken", `SELECT `+orderCols+` FROM orders WHERE cashier_token = ?`)
+	stUpdateOrder     = define("UpdateOrder", `UPDATE orders SET total_amount = ?, subject = ?, body = ?,
+		status = ?, trade_no = ?, buyer_logon_id = ?, buyer_id = ?, qr_code = ?, cashier_token = ?,
+		notify_url = ?, metadata = ?, refunded_amount = ?, timeout_minutes = ?, late = ?, updated_at = ?,
+		expires_at = ?, paid_at = ?, closed_at = ?, notified = ?, next_check_at = ?, check_count = ?,
+		version = version + 1
+		WHERE id = ? AND version = ?`)
+	stOrderExists = define("orderExists", `SELECT 1 FROM orders WHERE id = ?`)
+	stDueOrders   = define("DueOrders", `SELECT `+orderCols+` FROM orders
+		WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at, id LIMIT ?`)
+)
+
+func scanOrder(s scanner) (*payment.Order, error) {
+	var o payment.Order
+	var meta string
+	err := s.Scan(&o.ID, &o.ClientID, &o.OutTradeNo, &o.TotalAmount, &o.Subject, &o.Body, &o.Status,
+		&o.TradeNo, &o.BuyerLogonID, &o.BuyerID, &o.QRCode, &o.CashierToken, &o.NotifyURL, &meta,
+		&o.RefundedAmount, &o.TimeoutMinutes, &o.Late, tm(&o.CreatedAt), tm(&o.UpdatedAt), tm(&o.ExpiresAt),
+		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
+		return nil, fmt.Errorf("order %d: metadata: %w", o.ID, err)
+	}
+	return &o, nil
+}
+
+// metadataJSON encodes metadata; a nil map is stored as JSON null and read back nil.
+func metadataJSON(m map[string]string) (string, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("metadata: %w", err)
+	}
+	return string(b), nil
+}
+
+// InsertOrder adds o, setting o.ID and o.Version=1; ErrDuplicate when its out_trade_no
+// or cashier token is taken.
+func (q *queries) InsertOrder(ctx context.Context, o *payment.Order) error {
+	meta, err := metadataJSON(o.Metadata)
+	if err != nil {
+		return err
+	}
+	id, err := q.id(ctx, stInsertOrder, o.ClientID, o.OutTradeNo, o.TotalAmount, o.Subject, o.Body,
+		o.Status, o.TradeNo, o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta,
+		o.RefundedAmount, o.TimeoutMinutes, o.Late, o.CreatedAt, o.UpdatedAt, o.ExpiresAt, o.PaidAt,
+		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount)
+	if err != nil {
+		return err
+	}
+	o.ID, o.Version = id, 1
+	return nil
+}
+
+// GetOrder returns the order with outTradeNo; ErrNotFound when there is none.
+func (q *queries) GetOrder(ctx context.Context, outTradeNo string) (*payment.Order, error) {
+	return get(ctx, q, scanOrder, stGetOrder, outTradeNo)
+}
+
+// GetOrderByToken returns the order with the cashier token; ErrNotFound when there is none.
+func (q *queries) GetOrderByToken(ctx context.Context, token string) (*payment.Order, error) {
+	return get(ctx, q, scanOrder, stGetOrderByToken, token)
+}
+
+// UpdateOrder writes every field of o but its id, client, out_trade_no and creation time
+// where id and version match, and bumps o.Version. ErrStale when the row changed since o
+// was read (on PostgreSQL a concurrent writer's row lock makes this statement wait for its
+// commit and then match nothing), ErrNotFound when it does not exist, ErrDuplicate on a
+// taken cashier token.
+func (q *queries) UpdateOrder(ctx context.Context, o *payment.Order) error {
+	meta, err := metadataJSON(o.Metadata)
+	if err != nil {
+		return err
+	}
+	n, err := q.exec(ctx, stUpdateOrder, o.TotalAmount, o.Subject, o.Body, o.Status, o.TradeNo,
+		o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta, o.RefundedAmount,
+		o.TimeoutMinutes, o.Late, o.UpdatedAt, o.ExpiresAt, o.PaidAt, o.ClosedAt, o.Notified,
+		o.NextCheckAt, o.CheckCount, o.ID, o.Version)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return q.staleOrMissing(ctx, stOrderExists, o.ID)
+	}
+	o.Version++
+	return nil
+}
+
+// staleOrMissing tells why an optimistic update matched no row: ErrStale when the row
+// (exists finds it by id) is there, ErrNotFound when it is not.
+func (q *queries) staleOrMissing(ctx context.Context, exists stmt, id int64) error {
+	if err := q.exists(ctx, exists, id); err != nil {
+		return err // ErrNotFound, or the database's own failure
+	}
+	return payment.ErrStale
+}
+
+// ListOrders returns the orders f selects, newest (highest id) first, up to f.Limit
+// (default 50). From is inclusive, To exclusive. The one statement built at run time: each
+// filter that is set adds its condition, so that every shape can use its index.
+func (q *queries) ListOrders(ctx context.Context, f payment.OrderFilter) ([]*payment.Order, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if f.ClientID != "" {
+		add("client_id = ?", f.ClientID)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Before > 0 {
+		add("id < ?", f.Before)
+	}
+	if f.Search != "" {
+		add("(out_trade_no = ? OR trade_no = ?)", f.Search, f.Search)
+	}
+	if !f.From.IsZero() {
+		add("created_at >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		add("created_at < ?", f.To)
+	}
+	query := `SELECT ` + orderCols + ` FROM orders`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limitOr(f.Limit, 50))
+	return listSQL(ctx, q, scanOrder, q.d.compile(query), args...)
+}
+
+// DueOrders returns up to limit (default 100) orders with NextCheckAt <= now, earliest first.
+func (q *queries) DueOrders(ctx context.Context, now time.Time, limit int) ([]*payment.Order, error) {
+	return list(ctx, q, scanOrder, stDueOrders, now, limitOr(limit, 100))
+}
