@@ -81,7 +81,10 @@ type buyerRequest struct {
 	OutTradeNo   string `json:"out_trade_no"`
 	Outcome      string `json:"outcome"`
 	BuyerLogonID string `json:"buyer_logon_id"`
+	BuyerID      string `json:"buyer_id"`
 }
+
+func (in buyerRequest) buyer() buyer { return buyer{logon: in.BuyerLogonID, id: in.BuyerID} }
 
 func (s *Sandbox) selectLocked(in buyerRequest) *record {
 	if in.QRCode != "" {
@@ -97,7 +100,7 @@ func (s *Sandbox) handleAPIScan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	rec, err := s.scanLocked(s.selectLocked(in), in.BuyerLogonID)
+	rec, err := s.scanLocked(s.selectLocked(in), in.buyer())
 	var t *Trade
 	if err == nil {
 		t = rec.snapshot()
@@ -112,7 +115,7 @@ func (s *Sandbox) handleAPIPay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	t, err := s.payLocked(s.selectLocked(in), in.Outcome, in.BuyerLogonID)
+	t, err := s.payLocked(s.selectLocked(in), in.Outcome, in.buyer())
 	s.mu.Unlock()
 	s.answer(w, t, err)
 }
@@ -129,10 +132,21 @@ func (s *Sandbox) handleAPIFinish(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) answer(w http.ResponseWriter, t *Trade, err error) {
 	if err != nil {
-		writeJSONError(w, errorStatus(err), err.Error())
+		writeAPIError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
+}
+
+// writeAPIError answers a control-API error; a refusal Alipay itself would give carries
+// its sub code: {"error":{"message","sub_code"}}.
+func writeAPIError(w http.ResponseWriter, err error) {
+	e := map[string]string{"message": err.Error()}
+	var ae *alipayError
+	if errors.As(err, &ae) {
+		e["sub_code"] = ae.sub
+	}
+	writeJSON(w, errorStatus(err), map[string]any{"error": e})
 }
 
 func (s *Sandbox) handleGetFaults(w http.ResponseWriter, r *http.Request) {

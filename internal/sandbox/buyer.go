@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -13,6 +14,57 @@ const (
 	OutcomeInsufficientBalance = "insufficient_balance"
 )
 
+// buyer is a buyer as a control call names them: by login (buyer_logon_id, e.g. a phone
+// number or e-mail) and/or Alipay user id (2088…). Empty fields name nobody in particular.
+type buyer struct{ logon, id string }
+
+var buyerIDPattern = regexp.MustCompile(`^2088[0-9]{12}$`)
+
+func (b buyer) validate() error {
+	if b.id != "" && !buyerIDPattern.MatchString(b.id) {
+		return fmt.Errorf("%w: buyer_id must be 2088 followed by 12 digits", ErrInvalid)
+	}
+	if len(b.logon) > 100 {
+		return fmt.Errorf("%w: buyer_logon_id too long", ErrInvalid)
+	}
+	return nil
+}
+
+// bindLocked makes b the trade's buyer, keeping (or inventing) whatever b leaves empty.
+// A buyer who names themselves binds the trade for good; an anonymous scan (the buyer
+// page, a test's bare Scan) leaves it to the first buyer who does.
+func (r *record) bindLocked(b buyer) {
+	r.named = r.named || b != (buyer{})
+	if b.logon == "" && r.buyerLogon == "" {
+		b.logon = "1" + randomDigits("", 10)
+	} else if b.logon == "" {
+		b.logon = r.buyerLogon
+	}
+	if b.id == "" && r.t.BuyerID == "" {
+		b.id = randomDigits("2088", 12)
+	} else if b.id == "" {
+		b.id = r.t.BuyerID
+	}
+	r.buyerLogon, r.t.BuyerID, r.t.BuyerLogonID = b.logon, b.id, maskLogon(b.logon)
+}
+
+// claimLocked lets b act on a scanned trade: an anonymous b always may; the first named
+// buyer binds it; another named buyer is refused.
+func (r *record) claimLocked(b buyer) bool {
+	switch {
+	case b == (buyer{}):
+		return true
+	case !r.named:
+		r.bindLocked(b)
+		return true
+	}
+	return (b.logon == "" || b.logon == r.buyerLogon) && (b.id == "" || b.id == r.t.BuyerID)
+}
+
+// errBuyerNotMatch is Alipay's answer to a second buyer scanning a QR bound to another.
+var errBuyerNotMatch = &alipayError{sentinel: ErrState, sub: "ACQ.TRADE_BUYER_NOT_MATCH",
+	msg: "ACQ.TRADE_BUYER_NOT_MATCH: 交易买家不匹配，该二维码已被其他买家扫描"}
+
 // Scan simulates a buyer scanning the QR of a precreated order: the trade comes into
 // being (WAIT_BUYER_PAY) with a trade_no and a buyer. Scanning again returns the same
 // trade. Errors: ErrNotFound (never precreated), ErrQRInvalid (expired or cancelled
@@ -20,20 +72,27 @@ const (
 func (s *Sandbox) Scan(appID, outTradeNo string) (*Trade, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.scanLocked(s.recs[recKey(appID, outTradeNo)], "")
+	r, err := s.scanLocked(s.recs[recKey(appID, outTradeNo)], buyer{})
 	if err != nil {
 		return nil, err
 	}
 	return r.snapshot(), nil
 }
 
-func (s *Sandbox) scanLocked(r *record, logon string) (*record, error) {
+// scanLocked creates the trade and binds it to b; a later scan by another buyer is
+// refused with ACQ.TRADE_BUYER_NOT_MATCH (an *alipayError wrapping ErrState).
+func (s *Sandbox) scanLocked(r *record, b buyer) (*record, error) {
 	if r == nil || r.t.QRToken == "" {
 		return nil, ErrNotFound
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	s.refreshLocked(r, now)
 	switch {
+	case r.t.Status == StatusWaitBuyerPay && !r.claimLocked(b):
+		return nil, errBuyerNotMatch
 	case r.t.Status == StatusWaitBuyerPay:
 		return r, nil
 	case r.t.Status != "":
@@ -41,13 +100,9 @@ func (s *Sandbox) scanLocked(r *record, logon string) (*record, error) {
 	case r.dead:
 		return nil, ErrQRInvalid
 	}
-	if logon == "" {
-		logon = "1" + randomDigits("", 10)
-	}
 	r.t.Status = StatusWaitBuyerPay
 	r.t.TradeNo = s.newTradeNoLocked(now)
-	r.t.BuyerID = randomDigits("2088", 12)
-	r.t.BuyerLogonID = maskLogon(logon)
+	r.bindLocked(b)
 	r.t.ScannedAt = &now
 	r.updatedAt = now
 	s.byTradeNo[r.t.TradeNo] = r
@@ -62,32 +117,35 @@ func (s *Sandbox) scanLocked(r *record, logon string) (*record, error) {
 func (s *Sandbox) Pay(appID, outTradeNo, outcome string) (*Trade, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.payLocked(s.recs[recKey(appID, outTradeNo)], outcome, "")
+	return s.payLocked(s.recs[recKey(appID, outTradeNo)], outcome, buyer{})
 }
 
-func (s *Sandbox) payLocked(r *record, outcome, logon string) (*Trade, error) {
+func (s *Sandbox) payLocked(r *record, outcome string, b buyer) (*Trade, error) {
 	if outcome == "" {
 		outcome = OutcomeSuccess
 	}
 	if outcome != OutcomeSuccess && outcome != OutcomeCancel && outcome != OutcomeInsufficientBalance {
 		return nil, fmt.Errorf("%w: outcome must be success, cancel or insufficient_balance", ErrInvalid)
 	}
-	r, err := s.scanLocked(r, logon)
+	r, err := s.scanLocked(r, b)
 	if err != nil {
 		return nil, err
 	}
-	if logon != "" && r.t.Status == StatusWaitBuyerPay {
-		r.t.BuyerLogonID = maskLogon(logon) // the payer named here, also after an earlier scan
-	}
 	r.t.LastPayOutcome = outcome
 	if outcome == OutcomeSuccess {
-		now := s.now()
-		r.t.Status = StatusTradeSuccess
-		r.t.PaidAt = &now
-		r.updatedAt = now
-		s.notifyLocked(r, now, kindPaid, "", "")
+		s.markPaidLocked(r, s.now())
 	}
 	return r.snapshot(), nil
+}
+
+// markPaidLocked moves a WAIT_BUYER_PAY trade to TRADE_SUCCESS: notified, and written to
+// the bill ledger.
+func (s *Sandbox) markPaidLocked(r *record, now time.Time) {
+	r.t.Status = StatusTradeSuccess
+	r.t.PaidAt = &now
+	r.updatedAt = now
+	s.ledgerLocked(r, now, nil)
+	s.notifyLocked(r, now, kindPaid, "", "")
 }
 
 // Trade returns a copy of the order as the simulator sees it.
@@ -155,17 +213,18 @@ func (s *Sandbox) FinishTrade(appID, outTradeNo string) error {
 	return nil
 }
 
-// refreshLocked applies expiry lazily: an unscanned QR dies, a scanned unpaid trade
-// closes (notified), at ExpiresAt.
+// refreshLocked applies expiry lazily: an unscanned QR dies at min(ExpiresAt, 2 h after
+// precreate); a scanned (or barcode) unpaid trade closes, notified, at ExpiresAt.
 func (s *Sandbox) refreshLocked(r *record, now time.Time) {
-	if r.t.ExpiresAt.IsZero() || now.Before(r.t.ExpiresAt) {
-		return
-	}
 	switch {
 	case r.t.Status == "" && !r.dead:
-		r.dead = true
-		r.updatedAt = now
+		if at := r.qrExpiry(); !at.IsZero() && !now.Before(at) {
+			r.dead = true
+			r.updatedAt = now
+		}
 	case r.t.Status == StatusWaitBuyerPay:
-		s.closeLocked(r, now, "")
+		if !r.t.ExpiresAt.IsZero() && !now.Before(r.t.ExpiresAt) {
+			s.closeLocked(r, now, "")
+		}
 	}
 }

@@ -128,3 +128,53 @@ func TestAppsAPI(t *testing.T) {
 		t.Fatalf("unknown route: %d", c)
 	}
 }
+
+// TestSecondBuyerGetsBuyerNotMatch: the first buyer who names themselves (buyer_logon_id
+// or buyer_id) binds the QR's trade; another buyer scanning or paying it is refused with
+// ACQ.TRADE_BUYER_NOT_MATCH, and the trade stays theirs.
+func TestSecondBuyerGetsBuyerNotMatch(t *testing.T) {
+	b := setup(t, Config{})
+	qr := precreate(t, b, "BM1", "5.00").QRCode
+	api := func(route, body string) (int, map[string]any) {
+		t.Helper()
+		resp := postJSON(t, b.srv.URL+"/sandbox/api/"+route, body)
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	// an anonymous scan (the buyer page) does not bind anybody yet
+	if c, _ := get(t, qr); c != 200 {
+		t.Fatalf("page: %d", c)
+	}
+	if c, tr := api("scan", `{"qr_code":"`+qr+`","buyer_logon_id":"alice@sandbox.com"}`); c != 200 || tr["buyer_logon_id"] != "ali***@sandbox.com" {
+		t.Fatalf("first named scan: %d %v", c, tr)
+	}
+	first, _ := b.sb.Trade(testAppID, "BM1")
+	for _, body := range []string{
+		`{"qr_code":"` + qr + `","buyer_logon_id":"bob@sandbox.com"}`,
+		`{"app_id":"` + testAppID + `","out_trade_no":"BM1","buyer_id":"2088000000000002"}`,
+	} {
+		c, out := api("scan", body)
+		e, _ := out["error"].(map[string]any)
+		if c != http.StatusConflict || e["sub_code"] != "ACQ.TRADE_BUYER_NOT_MATCH" {
+			t.Fatalf("second buyer scan %s: %d %v", body, c, out)
+		}
+	}
+	c, out := api("pay", `{"qr_code":"`+qr+`","buyer_logon_id":"bob@sandbox.com"}`)
+	if e, _ := out["error"].(map[string]any); c != http.StatusConflict || e["sub_code"] != "ACQ.TRADE_BUYER_NOT_MATCH" {
+		t.Fatalf("second buyer pay: %d %v", c, out)
+	}
+	if tr, _ := b.sb.Trade(testAppID, "BM1"); tr.Status != StatusWaitBuyerPay || tr.BuyerID != first.BuyerID {
+		t.Fatalf("trade changed by the second buyer: %+v", tr)
+	}
+	// the bound buyer (by login or by id) and an anonymous caller may go on
+	if c, _ := api("scan", `{"qr_code":"`+qr+`","buyer_id":"`+first.BuyerID+`"}`); c != 200 {
+		t.Fatalf("bound buyer by id: %d", c)
+	}
+	if c, tr := api("pay", `{"qr_code":"`+qr+`","buyer_logon_id":"alice@sandbox.com"}`); c != 200 || tr["status"] != StatusTradeSuccess {
+		t.Fatalf("bound buyer pays: %d %v", c, tr)
+	}
+	if c, _ := api("scan", `{"qr_code":"`+qr+`","buyer_id":"12"}`); c != http.StatusBadRequest {
+		t.Fatalf("malformed buyer_id: %d", c)
+	}
+}

@@ -30,6 +30,8 @@ func (s *Sandbox) sweep() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
+	s.sweepCodesLocked(now)
+	s.sweepLedgerLocked(now)
 	for key, r := range s.recs {
 		s.refreshLocked(r, now)
 		if r.t.Status == StatusWaitBuyerPay || (r.t.Status == "" && !r.dead) {

@@ -27,14 +27,28 @@ type Faults struct {
 	GatewayTimeout     float64         `json:"gateway_timeout"`
 	GatewayLatencyMS   int64           `json:"gateway_latency_ms"`
 	Methods            []string        `json:"methods,omitempty"`
+
+	GatewaySystemErrorApplied float64 `json:"gateway_system_error_applied"`
+	GatewayReject             float64 `json:"gateway_reject"`
+	GatewayRejectCode         string  `json:"gateway_reject_code,omitempty"`     // default 40005
+	GatewayRejectSubCode      string  `json:"gateway_reject_sub_code,omitempty"` // default isv.app-call-limited
+}
+
+// rates lists every probability knob, for validation and clamping.
+func (f *Faults) rates() []*float64 {
+	return []*float64{&f.NotifyDrop, &f.NotifyDuplicate, &f.NotifyBadSign, &f.NotifyReorder, &f.GatewaySystemError,
+		&f.GatewayTimeout, &f.GatewaySystemErrorApplied, &f.GatewayReject}
 }
 
 // Validate reports the first knob out of range.
 func (f Faults) Validate() error {
-	for _, r := range []float64{f.NotifyDrop, f.NotifyDuplicate, f.NotifyBadSign, f.NotifyReorder, f.GatewaySystemError, f.GatewayTimeout} {
-		if r < 0 || r > 1 || r != r {
+	for _, r := range f.rates() {
+		if *r < 0 || *r > 1 || *r != *r {
 			return errors.New("rates must be within 0..1")
 		}
+	}
+	if err := validateReject(f.GatewayRejectCode, f.GatewayRejectSubCode); err != nil {
+		return err
 	}
 	if f.NotifyDelayMS < 0 || f.GatewayLatencyMS < 0 || f.NotifyDelayMS > 86_400_000 || f.GatewayLatencyMS > 600_000 {
 		return errors.New("notify_delay_ms must be 0..86400000 and gateway_latency_ms 0..600000")
@@ -61,6 +75,8 @@ const (
 	rollReorder
 	rollSystemError
 	rollTimeout
+	rollSystemErrorApplied
+	rollReject
 )
 
 // faultState holds the knobs and the seeded PRNG; it has its own lock because
@@ -102,7 +118,7 @@ func (fs *faultState) roll(k rollKind) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	rate := [...]float64{fs.f.NotifyDrop, fs.f.NotifyDuplicate, fs.f.NotifyBadSign, fs.f.NotifyReorder,
-		fs.f.GatewaySystemError, fs.f.GatewayTimeout}[k]
+		fs.f.GatewaySystemError, fs.f.GatewayTimeout, fs.f.GatewaySystemErrorApplied, fs.f.GatewayReject}[k]
 	if rate <= 0 {
 		return false
 	}
@@ -134,9 +150,8 @@ func (fs *faultState) notifyEnabled(kind string) bool {
 // SetFaults replaces every fault knob and reseeds the PRNG (Seed 0 picks a random seed,
 // reported by GET /sandbox/api/faults). Out-of-range rates are clamped to 0..1.
 func (s *Sandbox) SetFaults(f Faults) {
-	clamp := func(p *float64) { *p = min(max(*p, 0), 1) }
-	for _, p := range []*float64{&f.NotifyDrop, &f.NotifyDuplicate, &f.NotifyBadSign, &f.NotifyReorder, &f.GatewaySystemError, &f.GatewayTimeout} {
-		clamp(p)
+	for _, p := range f.rates() {
+		*p = min(max(*p, 0), 1)
 	}
 	f.NotifyDelayMS, f.GatewayLatencyMS = max(f.NotifyDelayMS, 0), max(f.GatewayLatencyMS, 0)
 	s.faults.set(f)
@@ -152,6 +167,9 @@ const (
 	faultSystemError
 	faultBizSystemError
 	faultTimeout
+	faultReject                // nothing carried out; answered with the configured error
+	faultAppliedSystemError    // carried out, then answered 20000
+	faultAppliedBizSystemError // carried out, then answered 40004 ACQ.SYSTEM_ERROR
 )
 
 // gatewayFault applies latency and decides the fault for one authenticated call.
@@ -169,11 +187,21 @@ func (s *Sandbox) gatewayFault(ctx context.Context, method string) gatewayFault 
 		}
 		t.Stop()
 	}
+	// A knob at 0 draws nothing, so the order below keeps older seeded runs repeatable.
+	if s.faults.roll(rollReject) {
+		return faultReject
+	}
 	if s.faults.roll(rollSystemError) {
 		if s.faults.coin() {
 			return faultBizSystemError
 		}
 		return faultSystemError
+	}
+	if s.faults.roll(rollSystemErrorApplied) {
+		if s.faults.coin() {
+			return faultAppliedBizSystemError
+		}
+		return faultAppliedSystemError
 	}
 	if s.faults.roll(rollTimeout) {
 		return faultTimeout

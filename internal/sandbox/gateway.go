@@ -27,6 +27,9 @@ type gwRequest struct {
 	certSN string // alipay_cert_sn for the response; "" in public-key mode
 	base   string // absolute base URL for QR texts
 	now    time.Time
+	// unsigned is set by a handler whose answer is a gateway-level refusal, which the
+	// real gateway sends without a signature (see reject.go).
+	unsigned bool
 }
 
 var methodNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.]{0,127}$`)
@@ -48,6 +51,10 @@ func lookupMethod(name string) func(*Sandbox, *gwRequest) node {
 		return (*Sandbox).refundQuery
 	case "alipay.open.app.alipaycert.download":
 		return (*Sandbox).certDownload
+	case "alipay.trade.pay":
+		return (*Sandbox).tradePay
+	case "alipay.data.dataservice.bill.downloadurl.query":
+		return (*Sandbox).billURL
 	}
 	return nil
 }
@@ -80,23 +87,17 @@ func (s *Sandbox) handleGateway(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.base = s.baseURL(r)
-	fault := s.gatewayFault(r.Context(), method)
-	var n node
-	switch fault {
-	case faultSystemError:
-		n = errNode("20000", "isp.unknow-error", "系统繁忙")
-	case faultBizSystemError:
-		n = bizErr("ACQ.SYSTEM_ERROR", "系统错误")
-	default:
-		n = lookupMethod(method)(s, req)
-	}
+	n, fault := s.gatewayCall(r.Context(), req)
 	s.log.Debug("sandbox: gateway call", slog.String("method", method), slog.String("app_id", req.app.ID),
 		slog.Any("code", n[0].v), slog.Int("fault", int(fault)))
-	if fault == faultTimeout {
+	switch {
+	case fault == faultTimeout:
 		s.hang(w, r)
-		return
+	case req.unsigned:
+		writeUnsigned(w, name, n)
+	default:
+		s.writeEnvelope(w, name, n, req.hash, req.certSN)
 	}
-	s.writeEnvelope(w, name, n, req.hash, req.certSN)
 }
 
 // readParams merges query and body parameters. A key sent twice with the same value
@@ -262,6 +263,26 @@ func (req *gwRequest) str(key string) (string, bool) {
 		return v.String(), true
 	}
 	return "", false
+}
+
+// strList returns a biz field that must be an array of strings (query_options); absent
+// is an empty list. ok is false for any other JSON type.
+func (req *gwRequest) strList(key string) ([]string, bool) {
+	switch v := req.biz[key].(type) {
+	case nil:
+		return nil, true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 func (s *Sandbox) baseURL(r *http.Request) string {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 const (
@@ -28,6 +29,8 @@ type app struct {
 	SellerID  string `json:"seller_id"`
 	CertSN    string `json:"cert_sn,omitempty"`  // set once an app certificate is issued: cert mode
 	CertPEM   string `json:"cert_pem,omitempty"` // the issued app certificate
+	// CreatedAt is when the app was first registered: no bill exists for earlier days.
+	CreatedAt time.Time `json:"created_at,omitzero"`
 	pub       *rsa.PublicKey
 }
 
@@ -151,7 +154,7 @@ func (s *Sandbox) RegisterApp(appID, publicKey string) error {
 	defer s.mu.Unlock()
 	a := s.apps[appID]
 	if a == nil {
-		a = &app{ID: appID, SellerID: randomDigits("2088", 12)}
+		a = &app{ID: appID, SellerID: randomDigits("2088", 12), CreatedAt: s.now()}
 		s.apps[appID] = a
 	}
 	if a.pub != nil && !a.pub.Equal(pub) {

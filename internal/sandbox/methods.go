@@ -57,8 +57,20 @@ func (s *Sandbox) query(req *gwRequest) node {
 		n = append(n, field{"send_pay_date", fmtTime(*r.t.PaidAt)},
 			field{"fund_bill_list", []map[string]string{{"amount": r.t.TotalAmount, "fund_channel": "ALIPAYACCOUNT"}}})
 	}
-	return append(n, field{"subject", r.t.Subject}, field{"total_amount", r.t.TotalAmount},
+	n = append(n, field{"subject", r.t.Subject}, field{"total_amount", r.t.TotalAmount},
 		field{"trade_no", r.t.TradeNo}, field{"trade_status", r.t.Status})
+	return append(n, tillFields(&r.t)...)
+}
+
+// tillFields echoes store_id, terminal_id and operator_id when the trade was given them.
+func tillFields(t *Trade) []field {
+	var out []field
+	for _, f := range []field{{"store_id", t.StoreID}, {"terminal_id", t.TerminalID}, {"operator_id", t.OperatorID}} {
+		if f.v != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // closeTrade implements alipay.trade.close: only WAIT_BUYER_PAY can be closed.
@@ -88,8 +100,10 @@ func (s *Sandbox) closeLocked(r *record, now time.Time, notifyURL string) {
 	s.notifyLocked(r, now, kindClosed, "", notifyURL)
 }
 
-// cancel implements alipay.trade.cancel. Before a scan it kills the QR code (also for an
-// out_trade_no never seen, so a late precreate cannot revive it).
+// cancel implements alipay.trade.cancel. Before a scan it kills the QR code (action
+// "close"). For an out_trade_no never seen it answers 10000 with retry_flag N and no
+// action (Alipay returns action only when the trade exists) and keeps the number dead, so
+// a late precreate or trade.pay cannot revive it.
 func (s *Sandbox) cancel(req *gwRequest) node {
 	tradeNo, outTradeNo, e := req.selector()
 	if e != nil {
@@ -101,22 +115,15 @@ func (s *Sandbox) cancel(req *gwRequest) node {
 	if r == nil && tradeNo != "" {
 		return bizErr("ACQ.TRADE_NOT_EXIST", "交易不存在", field{"retry_flag", "N"}, field{"trade_no", tradeNo})
 	}
-	closed := okNode(field{"action", "close"}, field{"out_trade_no", outTradeNo}, field{"retry_flag", "N"})
-	if r == nil {
-		if !outTradeNoPattern.MatchString(outTradeNo) {
-			return invalidParam("参数out_trade_no无效")
-		}
-		r = &record{dead: true, updatedAt: req.now, t: Trade{AppID: req.app.ID, OutTradeNo: outTradeNo,
-			SellerID: req.app.SellerID, CreatedAt: req.now, ClosedAt: &req.now, Refunds: []Refund{}}}
-		s.recs[recKey(req.app.ID, outTradeNo)] = r
-		return closed
+	if r == nil || (r.t.Kind == "" && r.t.Status == "") {
+		return s.cancelUnseenLocked(req, outTradeNo)
 	}
 	s.refreshLocked(r, req.now)
 	ids := []field{{"out_trade_no", r.t.OutTradeNo}, {"retry_flag", "N"}, {"trade_no", r.t.TradeNo}}
 	switch r.t.Status {
 	case "":
 		r.dead, r.t.ClosedAt, r.updatedAt = true, &req.now, req.now
-		return closed
+		return okNode(field{"action", "close"}, field{"out_trade_no", outTradeNo}, field{"retry_flag", "N"})
 	case StatusWaitBuyerPay:
 		s.closeLocked(r, req.now, req.params["notify_url"])
 		return okNode(append([]field{{"action", "close"}}, ids...)...)
@@ -136,4 +143,17 @@ func (s *Sandbox) cancel(req *gwRequest) node {
 	}
 	s.applyRefundLocked(r, req.now, r.t.OutTradeNo, r.total, "撤销", req.params["notify_url"])
 	return okNode(append([]field{{"action", "refund"}, {"gmt_refund_pay", fmtTime(req.now)}}, ids...)...)
+}
+
+// cancelUnseenLocked answers a cancel of an out_trade_no Alipay never saw: 10000,
+// retry_flag N, no action and no trade_no. The number stays dead from then on.
+func (s *Sandbox) cancelUnseenLocked(req *gwRequest, outTradeNo string) node {
+	if !outTradeNoPattern.MatchString(outTradeNo) {
+		return invalidParam("参数out_trade_no无效")
+	}
+	if s.recs[recKey(req.app.ID, outTradeNo)] == nil {
+		s.recs[recKey(req.app.ID, outTradeNo)] = &record{dead: true, updatedAt: req.now, t: Trade{AppID: req.app.ID,
+			OutTradeNo: outTradeNo, SellerID: req.app.SellerID, CreatedAt: req.now, ClosedAt: &req.now, Refunds: []Refund{}}}
+	}
+	return okNode(field{"out_trade_no", outTradeNo}, field{"retry_flag", "N"})
 }

@@ -45,7 +45,7 @@ type scanView struct {
 func (s *Sandbox) handleScanPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	rec := s.byCode[r.PathValue("code")]
-	_, err := s.scanLocked(rec, "")
+	_, err := s.scanLocked(rec, buyer{})
 	var v scanView
 	if rec != nil {
 		v.Trade = rec.snapshot()
@@ -62,7 +62,7 @@ func (s *Sandbox) handleScanPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	rec := s.byCode[r.PathValue("code")]
-	t, err := s.payLocked(rec, outcome, "")
+	t, err := s.payLocked(rec, outcome, buyer{})
 	v := scanView{Trade: t}
 	if t == nil && rec != nil {
 		v.Trade = rec.snapshot()

@@ -12,7 +12,36 @@ var (
 	timeoutPattern    = regexp.MustCompile(`^([1-9][0-9]{0,4})([mhd])$`)
 )
 
-const defaultTradeTimeout = 3 * time.Hour // F2F default when neither time_expire nor timeout_express is sent
+const (
+	defaultTradeTimeout = 3 * time.Hour // F2F default when neither time_expire nor timeout_express is sent
+	qrLife              = 2 * time.Hour // a QR code stops working 2 h after precreate, whatever the expiry
+)
+
+// till is where a trade was taken: store, terminal and operator, echoed by query and
+// listed in the bill.
+type till struct{ store, terminal, operator string }
+
+// till reads store_id (≤32), terminal_id (≤32) and operator_id (≤28); it returns a sub_msg
+// when one is not a string or too long.
+func (req *gwRequest) till() (till, string) {
+	var t till
+	for _, f := range []struct {
+		key string
+		max int
+		dst *string
+	}{{"store_id", 32, &t.store}, {"terminal_id", 32, &t.terminal}, {"operator_id", 28, &t.operator}} {
+		v, ok := req.str(f.key)
+		if !ok || utf8.RuneCountInString(v) > f.max {
+			return t, "参数" + f.key + "无效"
+		}
+		*f.dst = v
+	}
+	return t, ""
+}
+
+func (t till) apply(tr *Trade) {
+	tr.StoreID, tr.TerminalID, tr.OperatorID = t.store, t.terminal, t.operator
+}
 
 func invalidParam(msg string, extra ...field) node {
 	return bizErr("ACQ.INVALID_PARAMETER", msg, extra...)
@@ -48,6 +77,10 @@ func (s *Sandbox) precreate(req *gwRequest) node {
 	if msg != "" {
 		return invalidParam(msg)
 	}
+	where, msg := req.till()
+	if msg != "" {
+		return invalidParam(msg)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r := s.recs[recKey(req.app.ID, outTradeNo)]; r != nil {
@@ -57,7 +90,7 @@ func (s *Sandbox) precreate(req *gwRequest) node {
 			return bizErr("ACQ.TRADE_HAS_SUCCESS", "交易已被支付", field{"out_trade_no", outTradeNo})
 		case r.t.Status == StatusTradeClosed || r.dead:
 			return bizErr("ACQ.TRADE_HAS_CLOSE", "交易已经关闭", field{"out_trade_no", outTradeNo})
-		case r.total != total || r.t.Subject != subject:
+		case r.t.Kind != kindQR || r.total != total || r.t.Subject != subject:
 			return bizErr("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改", field{"out_trade_no", outTradeNo})
 		}
 		if u := req.params["notify_url"]; u != "" {
@@ -67,11 +100,13 @@ func (s *Sandbox) precreate(req *gwRequest) node {
 		return okNode(field{"out_trade_no", outTradeNo}, field{"qr_code", r.t.QRCode})
 	}
 	code := s.newCodeLocked()
-	r := &record{total: total, updatedAt: req.now, signType: req.params["sign_type"], t: Trade{
-		AppID: req.app.ID, OutTradeNo: outTradeNo, TotalAmount: fen(total), Subject: subject, Body: body,
-		QRCode: req.base + "/sandbox/scan/" + code, QRToken: code, SellerID: req.app.SellerID,
-		NotifyURL: req.params["notify_url"], CreatedAt: req.now, ExpiresAt: expires, Refunds: []Refund{},
-	}}
+	r := &record{total: total, updatedAt: req.now, signType: req.params["sign_type"],
+		qrDeadline: req.now.Add(s.scaled(qrLife)), t: Trade{
+			AppID: req.app.ID, OutTradeNo: outTradeNo, Kind: kindQR, TotalAmount: fen(total), Subject: subject, Body: body,
+			QRCode: req.base + "/sandbox/scan/" + code, QRToken: code, SellerID: req.app.SellerID,
+			NotifyURL: req.params["notify_url"], CreatedAt: req.now, ExpiresAt: expires, Refunds: []Refund{},
+		}}
+	where.apply(&r.t)
 	s.recs[recKey(req.app.ID, outTradeNo)] = r
 	s.byCode[code] = r
 	return okNode(field{"out_trade_no", outTradeNo}, field{"qr_code", r.t.QRCode})

@@ -79,7 +79,7 @@ func TestGatewayRobustness(t *testing.T) {
 		{"huge body", "POST", "", "biz_content=" + strings.Repeat("a", 2<<20), "isv.invalid-parameter"},
 		{"empty", "POST", "", "", "isv.missing-method"},
 		{"put", "PUT", "", "", "isv.invalid-parameter"},
-		{"unknown method", "POST", "", signed(b, map[string]string{"method": "alipay.trade.pay"}).Encode(), "isv.invalid-method"},
+		{"unknown method", "POST", "", signed(b, map[string]string{"method": "alipay.trade.wap.pay"}).Encode(), "isv.invalid-method"},
 		{"not json", "POST", "", signed(b, map[string]string{"biz_content": "{not json"}).Encode(), "isv.invalid-parameter"},
 		{"json array", "POST", "", signed(b, map[string]string{"biz_content": "[1]"}).Encode(), "isv.invalid-parameter"},
 		{"trailing data", "POST", "", signed(b, map[string]string{"biz_content": "{}{}"}).Encode(), "isv.invalid-parameter"},

@@ -24,6 +24,10 @@ type Config struct {
 	HTTPClient      *http.Client // for notifications; nil = a client with 15 s timeout
 	Logger          *slog.Logger // nil = discard
 	MixedRootBundle bool         // certificate mode: the root bundle also holds a SHA-512-with-RSA root issuing the Alipay certificate with SHA-384-with-RSA (certchain.go)
+	// RefundSpacing is the least time between two refunds of one trade (divided by
+	// TimeScale); a closer refund is refused with 40005 isv.app-call-limited, unsigned.
+	// 0 = not enforced; AlipayRefundSpacing is Alipay's documented 3 s.
+	RefundSpacing time.Duration
 }
 
 // clock is the time source; tests inject a fake one.
@@ -59,7 +63,10 @@ type Sandbox struct {
 	byTradeNo map[string]*record
 	pending   []*notification
 	attempts  []NotifyAttempt
-	ca        *certAuthority // created on first use of certificate mode
+	ca        *certAuthority       // created on first use of certificate mode
+	codes     map[string]*authCode // buyers' payment codes (authcode.go)
+	ledger    []billEntry          // daily-bill rows (bill.go)
+	billKey   []byte               // signs bill download links
 
 	faults *faultState
 
@@ -164,6 +171,7 @@ func (s *Sandbox) routes() {
 	m.HandleFunc("DELETE /sandbox/api/faults", s.handleClearFaults)
 	m.HandleFunc("GET /sandbox/api/trades", s.handleTrades)
 	m.HandleFunc("GET /sandbox/api/notifications", s.handleNotifications)
+	s.routesV2(m)
 	m.HandleFunc("/sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "no such sandbox route")
 	})
@@ -197,6 +205,8 @@ func errorStatus(err error) int {
 		return http.StatusGone
 	case errors.Is(err, ErrInvalid):
 		return http.StatusBadRequest
+	case errors.Is(err, ErrTooSoon):
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusConflict
 	}

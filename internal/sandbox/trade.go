@@ -23,6 +23,23 @@ var (
 	ErrQRInvalid = errors.New("sandbox: QR code expired or cancelled")
 	ErrState     = errors.New("sandbox: trade is not in a state that allows this")
 	ErrInvalid   = errors.New("sandbox: invalid argument")
+	ErrTooSoon   = errors.New("sandbox: too soon after the previous refund of this trade")
+)
+
+// alipayError is a control-API refusal that Alipay itself gives with sub code sub; it
+// wraps one of the sentinel errors above, which picks the HTTP status.
+type alipayError struct {
+	sentinel error
+	sub, msg string
+}
+
+func (e *alipayError) Error() string { return e.msg }
+func (e *alipayError) Unwrap() error { return e.sentinel }
+
+// Trade kinds: how the trade came to be.
+const (
+	kindQR      = "qr"      // alipay.trade.precreate: the buyer scans the merchant's QR
+	kindBarcode = "barcode" // alipay.trade.pay: the till scans the buyer's payment code
 )
 
 // Trade is a precreated order as the simulator sees it. Status is "" until a buyer scans.
@@ -31,14 +48,19 @@ type Trade struct {
 	OutTradeNo     string     `json:"out_trade_no"`
 	TradeNo        string     `json:"trade_no,omitempty"`
 	Status         string     `json:"status"`
-	TradeStatus    string     `json:"trade_status"` // Status under Alipay's own name`
+	TradeStatus    string     `json:"trade_status"`   // Status under Alipay's own name`
+	Kind           string     `json:"kind,omitempty"` // "qr" (precreate) or "barcode" (trade.pay); "" for a number cancelled unseen
 	TotalAmount    string     `json:"total_amount"`
 	RefundedAmount string     `json:"refunded_amount"`
 	Subject        string     `json:"subject"`
 	Body           string     `json:"body,omitempty"`
 	QRCode         string     `json:"qr_code"`
 	QRToken        string     `json:"qr_token"`
-	QRActive       bool       `json:"qr_active"` // false once expired or cancelled
+	QRActive       bool       `json:"qr_active"`               // false once expired or cancelled
+	QRExpiresAt    *time.Time `json:"qr_expires_at,omitempty"` // an unscanned QR dies then: min(expiry, 2 h after precreate)
+	StoreID        string     `json:"store_id,omitempty"`
+	TerminalID     string     `json:"terminal_id,omitempty"`
+	OperatorID     string     `json:"operator_id,omitempty"`
 	BuyerID        string     `json:"buyer_id,omitempty"`
 	BuyerLogonID   string     `json:"buyer_logon_id,omitempty"`
 	SellerID       string     `json:"seller_id"`
@@ -63,21 +85,38 @@ type Refund struct {
 
 // record is the mutable state behind a Trade; guarded by Sandbox.mu.
 type record struct {
-	t         Trade
-	total     int64 // fen
-	refunded  int64 // fen
-	dead      bool  // QR cancelled or expired unscanned
-	updatedAt time.Time
-	signType  string // the precreate's sign_type: notifications are signed the same way
+	t          Trade
+	total      int64 // fen
+	refunded   int64 // fen
+	dead       bool  // QR cancelled or expired unscanned
+	updatedAt  time.Time
+	signType   string    // the precreate's sign_type: notifications are signed the same way
+	qrDeadline time.Time // an unscanned QR dies at min(ExpiresAt, qrDeadline)
+	buyerLogon string    // the bound buyer's login, unmasked (a second buyer is refused)
+	named      bool      // a buyer named themselves: the trade is bound to them
+	lastRefund time.Time // when the last refund was applied (refund spacing)
 }
 
 func (r *record) snapshot() *Trade {
 	t := r.t
 	t.RefundedAmount = fen(r.refunded)
 	t.TradeStatus = t.Status
-	t.QRActive = (!r.dead && t.Status == "") || t.Status == StatusWaitBuyerPay
+	t.QRActive = t.Kind == kindQR && ((!r.dead && t.Status == "") || t.Status == StatusWaitBuyerPay)
+	if t.Kind == kindQR {
+		at := r.qrExpiry()
+		t.QRExpiresAt = &at
+	}
 	t.Refunds = append([]Refund{}, r.t.Refunds...)
 	return &t
+}
+
+// qrExpiry is when an unscanned QR dies: at the trade's expiry, but at most 2 h (scaled)
+// after the precreate.
+func (r *record) qrExpiry() time.Time {
+	if r.qrDeadline.IsZero() || (!r.t.ExpiresAt.IsZero() && r.t.ExpiresAt.Before(r.qrDeadline)) {
+		return r.t.ExpiresAt
+	}
+	return r.qrDeadline
 }
 
 func (r *record) refund(no string) *Refund {
