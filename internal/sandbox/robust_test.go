@@ -161,6 +161,10 @@ func FuzzGateway(f *testing.F) {
 	f.Add("", signed(b, nil).Encode())
 	f.Add("charset=utf-8", signed(b, map[string]string{"method": "alipay.trade.precreate",
 		"biz_content": `{"out_trade_no":"F","total_amount":"1","subject":"s"}`}).Encode())
+	f.Add("", signed(b, map[string]string{"method": "alipay.trade.pay",
+		"biz_content": `{"out_trade_no":"F","total_amount":"1","subject":"s","scene":"bar_code","auth_code":"281234567890123456"}`}).Encode())
+	f.Add("", signed(b, map[string]string{"method": "alipay.data.dataservice.bill.downloadurl.query",
+		"biz_content": `{"bill_type":"trade","bill_date":"2020-01-01"}`}).Encode())
 	f.Add("method=alipay.trade.query", "app_id=%ff&biz_content=[")
 	f.Add("a=1;b=2", "a=%zz")
 	f.Fuzz(func(t *testing.T, query, body string) {
