@@ -104,7 +104,19 @@ func TestDailyBill(t *testing.T) {
 	if b1 := rows[0]; b1[3] != "咖啡, 大杯" || b1[6] != "S1" || b1[8] != "op1" || b1[9] != "T1" || b1[4] != "2026-05-01 10:00:00" {
 		t.Fatalf("B1 row: %q", b1)
 	}
-	// the link dies after 30 s, and a forged one never worked
+}
+
+// TestDailyBillLinks: the downloadurl link dies after 30 s and a forged one never works;
+// the control route needs no token and serves today so far.
+func TestDailyBillLinks(t *testing.T) {
+	b := setup(t, Config{})
+	billDay(t, b)
+	b.clock.Advance(10 * time.Hour) // 2026-05-02 10:00:01
+	r, err := b.client.BillDownloadURLQuery(ctx, alipay.BillDownloadURLQuery{BillType: "trade", BillDate: "2026-05-01"})
+	if err != nil || r.Code != "10000" {
+		t.Fatalf("bill url: %v %+v", err, r)
+	}
+	account := b.sb.SellerID(testAppID) + "0156"
 	if c, _, _ := fetch(t, strings.Replace(r.BillDownloadURL, "token=", "token=0", 1)); c != http.StatusForbidden {
 		t.Fatalf("forged link: %d", c)
 	}
@@ -112,8 +124,7 @@ func TestDailyBill(t *testing.T) {
 	if c, _, _ := fetch(t, r.BillDownloadURL); c != http.StatusGone {
 		t.Fatalf("expired link: %d", c)
 	}
-	// the control route needs no token and serves today so far
-	code, _, zipBytes = fetch(t, b.srv.URL+"/sandbox/api/bill?app_id="+testAppID+"&date=2026-05-02")
+	code, _, zipBytes := fetch(t, b.srv.URL+"/sandbox/api/bill?app_id="+testAppID+"&date=2026-05-02")
 	today := checkDetail(t, billFiles(t, zipBytes)[account+"_20260502_业务明细.csv"], account,
 		"#起始日期：[2026年05月02日 00:00:00]   终止日期：[2026年05月03日 00:00:00]")
 	if code != 200 || len(today) != 1 || today[0][1] != "B2" || today[0][11] != "-1.00" || today[0][4] != "2026-05-01 10:00:00" {

@@ -64,13 +64,7 @@ var tabbedDetailCells = []int{0, 1, 2, 6, 7, 8, 9, 10, 19, 21}
 // the trailing tabs) and the totals it states, checking that the rows add up to them.
 func checkDetail(t *testing.T, text, account, dateLine string) [][]string {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	head := []string{billDetailTitle, "#账号：[" + account + "]", dateLine, billDetailStart, billDetailHeader}
-	for i, want := range head {
-		if lines[i] != want {
-			t.Fatalf("detail line %d: %q, want %q", i, lines[i], want)
-		}
-	}
+	lines := checkHead(t, text, billDetailTitle, account, dateLine, billDetailStart, billDetailHeader)
 	if n := len(strings.Split(billDetailHeader, ",")); n != 25 {
 		t.Fatalf("header has %d columns", n)
 	}
@@ -85,15 +79,7 @@ func checkDetail(t *testing.T, text, account, dateLine string) [][]string {
 	var tradeN, refundN int
 	var paid, refunded int64
 	for _, rec := range recs {
-		if len(rec) != 25 {
-			t.Fatalf("row has %d cells: %q", len(rec), rec)
-		}
-		for _, i := range tabbedDetailCells {
-			if !strings.HasSuffix(rec[i], "\t") {
-				t.Fatalf("cell %d of %q lacks Alipay's trailing tab", i, rec)
-			}
-			rec[i] = strings.TrimSuffix(rec[i], "\t")
-		}
+		untab(t, rec)
 		amount, fee := yuan(t, rec[11]), yuan(t, rec[22])
 		if rec[12] != rec[11] {
 			t.Fatalf("商家实收 %s != 订单金额 %s", rec[12], rec[11])
@@ -128,16 +114,36 @@ func checkDetail(t *testing.T, text, account, dateLine string) [][]string {
 	return recs
 }
 
+// checkHead splits a bill file into lines and checks its five opening lines.
+func checkHead(t *testing.T, text, title, account, dateLine, start, header string) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	for i, want := range []string{title, "#账号：[" + account + "]", dateLine, start, header} {
+		if lines[i] != want {
+			t.Fatalf("line %d: %q, want %q", i, lines[i], want)
+		}
+	}
+	return lines
+}
+
+// untab checks a detail row's width and Alipay's trailing tabs, and strips them.
+func untab(t *testing.T, rec []string) {
+	t.Helper()
+	if len(rec) != 25 {
+		t.Fatalf("row has %d cells: %q", len(rec), rec)
+	}
+	for _, i := range tabbedDetailCells {
+		if !strings.HasSuffix(rec[i], "\t") {
+			t.Fatalf("cell %d of %q lacks Alipay's trailing tab", i, rec)
+		}
+		rec[i] = strings.TrimSuffix(rec[i], "\t")
+	}
+}
+
 // checkSummary checks the (汇总) file against the detail rows: per store and in total.
 func checkSummary(t *testing.T, text, account, dateLine string, rows [][]string) {
 	t.Helper()
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	head := []string{billSummaryTitle, "#账号：[" + account + "]", dateLine, billSummaryStart, billSummaryHeader}
-	for i, want := range head {
-		if lines[i] != want {
-			t.Fatalf("summary line %d: %q, want %q", i, lines[i], want)
-		}
-	}
+	lines := checkHead(t, text, billSummaryTitle, account, dateLine, billSummaryStart, billSummaryHeader)
 	if lines[len(lines)-2] != billSummaryEnd || !strings.HasPrefix(lines[len(lines)-1], "#导出时间：[") {
 		t.Fatalf("summary tail %q", lines[len(lines)-2:])
 	}

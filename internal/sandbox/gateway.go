@@ -265,26 +265,6 @@ func (req *gwRequest) str(key string) (string, bool) {
 	return "", false
 }
 
-// strList returns a biz field that must be an array of strings (query_options); absent
-// is an empty list. ok is false for any other JSON type.
-func (req *gwRequest) strList(key string) ([]string, bool) {
-	switch v := req.biz[key].(type) {
-	case nil:
-		return nil, true
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, s)
-		}
-		return out, true
-	}
-	return nil, false
-}
-
 func (s *Sandbox) baseURL(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimRight(s.cfg.BaseURL, "/")

@@ -1,60 +1,30 @@
 package sandbox
 
-import (
-	"regexp"
-	"time"
-	"unicode/utf8"
-)
+import "regexp"
 
 // authCodePattern is a payment code as Alipay documents it: 16–24 digits.
 var authCodePattern = regexp.MustCompile(`^[0-9]{16,24}$`)
 
 // payArgs are the biz fields of alipay.trade.pay.
 type payArgs struct {
-	outTradeNo, subject, body, authCode string
-	total                               int64
-	expires                             time.Time
-	where                               till
+	orderArgs
+	authCode string
 }
 
 // payArgs reads and checks alipay.trade.pay's biz_content; it returns an error node for
 // a bad value.
 func (s *Sandbox) payArgs(req *gwRequest) (payArgs, node) {
 	var p payArgs
-	amountText, ok1 := req.str("total_amount")
-	scene, ok2 := req.str("scene")
-	sellerID, ok3 := req.str("seller_id")
-	var ok4, ok5, ok6, ok7 bool
-	p.outTradeNo, ok4 = req.str("out_trade_no")
-	p.subject, ok5 = req.str("subject")
-	p.body, ok6 = req.str("body")
-	p.authCode, ok7 = req.str("auth_code")
-	var ok bool
+	scene, ok1 := req.str("scene")
+	code, ok2 := req.str("auth_code")
 	switch {
-	case !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7):
+	case !ok1 || !ok2:
 		return p, invalidParam("参数类型错误")
 	case scene != "bar_code" && scene != "wave_code":
 		return p, invalidParam("参数scene无效，条码支付应为bar_code")
-	case !outTradeNoPattern.MatchString(p.outTradeNo):
-		return p, invalidParam("参数out_trade_no无效")
-	case p.subject == "" || utf8.RuneCountInString(p.subject) > 256:
-		return p, invalidParam("参数subject无效")
-	case utf8.RuneCountInString(p.body) > 128:
-		return p, invalidParam("参数body过长")
-	case sellerID != "" && sellerID != req.app.SellerID:
-		return p, invalidParam("参数seller_id与商户签约账号不一致")
 	}
-	if p.total, ok = parseAmount(amountText); !ok {
-		return p, invalidParam("参数total_amount无效，应为0.01至100000000之间、最多两位小数的金额")
-	}
-	msg := ""
-	if p.expires, msg = s.tradeExpiry(req); msg != "" {
-		return p, invalidParam(msg)
-	}
-	if p.where, msg = req.till(); msg != "" {
-		return p, invalidParam(msg)
-	}
-	return p, nil
+	o, e := s.orderArgs(req)
+	return payArgs{orderArgs: o, authCode: code}, e
 }
 
 // tradePay implements alipay.trade.pay (scene bar_code): the till charges the buyer's

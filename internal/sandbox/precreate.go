@@ -39,6 +39,26 @@ func (req *gwRequest) till() (till, string) {
 	return t, ""
 }
 
+// strList returns a biz field that must be an array of strings (query_options); absent
+// is an empty list. ok is false for any other JSON type.
+func (req *gwRequest) strList(key string) ([]string, bool) {
+	switch v := req.biz[key].(type) {
+	case nil:
+		return nil, true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
 func (t till) apply(tr *Trade) {
 	tr.StoreID, tr.TerminalID, tr.OperatorID = t.store, t.terminal, t.operator
 }
@@ -47,69 +67,87 @@ func invalidParam(msg string, extra ...field) node {
 	return bizErr("ACQ.INVALID_PARAMETER", msg, extra...)
 }
 
-// precreate implements alipay.trade.precreate: it issues a QR code; no trade exists yet.
-func (s *Sandbox) precreate(req *gwRequest) node {
-	outTradeNo, ok1 := req.str("out_trade_no")
-	amountText, ok2 := req.str("total_amount")
-	subject, ok3 := req.str("subject")
-	body, ok4 := req.str("body")
+// orderArgs are the biz fields alipay.trade.precreate and alipay.trade.pay share.
+type orderArgs struct {
+	outTradeNo, subject, body string
+	total                     int64
+	expires                   time.Time
+	where                     till
+}
+
+// orderArgs reads and checks them; it returns an error node for a bad value.
+func (s *Sandbox) orderArgs(req *gwRequest) (orderArgs, node) {
+	var o orderArgs
+	var ok1, ok2, ok3 bool
+	o.outTradeNo, ok1 = req.str("out_trade_no")
+	o.subject, ok2 = req.str("subject")
+	o.body, ok3 = req.str("body")
+	amountText, ok4 := req.str("total_amount")
 	sellerID, ok5 := req.str("seller_id")
-	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
-		return invalidParam("参数类型错误")
+	var ok bool
+	switch {
+	case !(ok1 && ok2 && ok3 && ok4 && ok5):
+		return o, invalidParam("参数类型错误")
+	case !outTradeNoPattern.MatchString(o.outTradeNo):
+		return o, invalidParam("参数out_trade_no无效")
 	}
-	if !outTradeNoPattern.MatchString(outTradeNo) {
-		return invalidParam("参数out_trade_no无效")
+	if o.total, ok = parseAmount(amountText); !ok {
+		return o, invalidParam("参数total_amount无效，应为0.01至100000000之间、最多两位小数的金额")
 	}
-	total, ok := parseAmount(amountText)
-	if !ok {
-		return invalidParam("参数total_amount无效，应为0.01至100000000之间、最多两位小数的金额")
+	switch {
+	case o.subject == "" || utf8.RuneCountInString(o.subject) > 256:
+		return o, invalidParam("参数subject无效")
+	case utf8.RuneCountInString(o.body) > 128:
+		return o, invalidParam("参数body过长")
+	case sellerID != "" && sellerID != req.app.SellerID:
+		return o, invalidParam("参数seller_id与商户签约账号不一致")
 	}
-	if subject == "" || utf8.RuneCountInString(subject) > 256 {
-		return invalidParam("参数subject无效")
+	msg := ""
+	if o.expires, msg = s.tradeExpiry(req); msg != "" {
+		return o, invalidParam(msg)
 	}
-	if utf8.RuneCountInString(body) > 128 {
-		return invalidParam("参数body过长")
+	if o.where, msg = req.till(); msg != "" {
+		return o, invalidParam(msg)
 	}
-	if sellerID != "" && sellerID != req.app.SellerID {
-		return invalidParam("参数seller_id与商户签约账号不一致")
-	}
-	expires, msg := s.tradeExpiry(req)
-	if msg != "" {
-		return invalidParam(msg)
-	}
-	where, msg := req.till()
-	if msg != "" {
-		return invalidParam(msg)
+	return o, nil
+}
+
+// precreate implements alipay.trade.precreate: it issues a QR code; no trade exists yet.
+// The same out_trade_no with the same amount and subject answers the same QR.
+func (s *Sandbox) precreate(req *gwRequest) node {
+	o, e := s.orderArgs(req)
+	if e != nil {
+		return e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r := s.recs[recKey(req.app.ID, outTradeNo)]; r != nil {
+	if r := s.recs[recKey(req.app.ID, o.outTradeNo)]; r != nil {
 		s.refreshLocked(r, req.now)
 		switch {
 		case r.t.Status == StatusTradeSuccess || r.t.Status == StatusTradeFinished:
-			return bizErr("ACQ.TRADE_HAS_SUCCESS", "交易已被支付", field{"out_trade_no", outTradeNo})
+			return bizErr("ACQ.TRADE_HAS_SUCCESS", "交易已被支付", field{"out_trade_no", o.outTradeNo})
 		case r.t.Status == StatusTradeClosed || r.dead:
-			return bizErr("ACQ.TRADE_HAS_CLOSE", "交易已经关闭", field{"out_trade_no", outTradeNo})
-		case r.t.Kind != kindQR || r.total != total || r.t.Subject != subject:
-			return bizErr("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改", field{"out_trade_no", outTradeNo})
+			return bizErr("ACQ.TRADE_HAS_CLOSE", "交易已经关闭", field{"out_trade_no", o.outTradeNo})
+		case r.t.Kind != kindQR || r.total != o.total || r.t.Subject != o.subject:
+			return bizErr("ACQ.CONTEXT_INCONSISTENT", "交易信息被篡改", field{"out_trade_no", o.outTradeNo})
 		}
 		if u := req.params["notify_url"]; u != "" {
 			r.t.NotifyURL = u
 		}
 		r.updatedAt = req.now
-		return okNode(field{"out_trade_no", outTradeNo}, field{"qr_code", r.t.QRCode})
+		return okNode(field{"out_trade_no", o.outTradeNo}, field{"qr_code", r.t.QRCode})
 	}
 	code := s.newCodeLocked()
-	r := &record{total: total, updatedAt: req.now, signType: req.params["sign_type"],
+	r := &record{total: o.total, updatedAt: req.now, signType: req.params["sign_type"],
 		qrDeadline: req.now.Add(s.scaled(qrLife)), t: Trade{
-			AppID: req.app.ID, OutTradeNo: outTradeNo, Kind: kindQR, TotalAmount: fen(total), Subject: subject, Body: body,
-			QRCode: req.base + "/sandbox/scan/" + code, QRToken: code, SellerID: req.app.SellerID,
-			NotifyURL: req.params["notify_url"], CreatedAt: req.now, ExpiresAt: expires, Refunds: []Refund{},
+			AppID: req.app.ID, OutTradeNo: o.outTradeNo, Kind: kindQR, TotalAmount: fen(o.total), Subject: o.subject,
+			Body: o.body, QRCode: req.base + "/sandbox/scan/" + code, QRToken: code, SellerID: req.app.SellerID,
+			NotifyURL: req.params["notify_url"], CreatedAt: req.now, ExpiresAt: o.expires, Refunds: []Refund{},
 		}}
-	where.apply(&r.t)
-	s.recs[recKey(req.app.ID, outTradeNo)] = r
+	o.where.apply(&r.t)
+	s.recs[recKey(req.app.ID, o.outTradeNo)] = r
 	s.byCode[code] = r
-	return okNode(field{"out_trade_no", outTradeNo}, field{"qr_code", r.t.QRCode})
+	return okNode(field{"out_trade_no", o.outTradeNo}, field{"qr_code", r.t.QRCode})
 }
 
 func (s *Sandbox) newCodeLocked() string {
