@@ -149,3 +149,28 @@ func TestGatewayTimeoutCarriesRefundOut(t *testing.T) {
 		return len(trs[0].Refunds) == 1 && trs[0].RefundedAmount == "2.00"
 	})
 }
+
+// TestV3GatewayKnobs: OpenAPI v3 runs through the same knobs: a gateway-level rejection
+// is an unsigned 429, a business one a signed 400, and the applied system error a signed
+// 500 after the call was carried out.
+func TestV3GatewayKnobs(t *testing.T) {
+	for _, st := range styles {
+		t.Run(string(st), func(t *testing.T) {
+			b, cs := v3Setup(t, Config{})
+			c := cs[st]
+			b.sb.SetFaults(Faults{GatewayReject: 1, Methods: []string{"alipay.trade.precreate"}})
+			wantErr(t, st, c.call(t, precreateV3("VK1", "1.00", "s", "")), 429, "app-call-limited", false)
+			b.sb.SetFaults(Faults{GatewayReject: 1, GatewayRejectCode: "40004", GatewayRejectSubCode: "ACQ.SELLER_BALANCE_NOT_ENOUGH"})
+			wantErr(t, st, c.call(t, precreateV3("VK1", "1.00", "s", "")), 400, "ACQ.SELLER_BALANCE_NOT_ENOUGH", true)
+			if _, ok := b.sb.Trade(testAppID, "VK1"); ok {
+				t.Fatal("a rejected call was carried out")
+			}
+			b.sb.SetFaults(Faults{Seed: 3, GatewaySystemErrorApplied: 1})
+			res := c.call(t, precreateV3("VK1", "1.00", "s", ""))
+			wantErr(t, st, res, 500, res.code, true)
+			if _, ok := b.sb.Trade(testAppID, "VK1"); !ok {
+				t.Fatal("the applied system error did not carry the call out")
+			}
+		})
+	}
+}

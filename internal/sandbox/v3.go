@@ -55,15 +55,9 @@ func (s *Sandbox) handleV3(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.base = s.baseURL(r)
-	fault := s.gatewayFault(r.Context(), req.method)
-	var n node
-	switch fault {
-	case faultSystemError:
-		n = errNode("20000", "isp.unknow-error", "系统繁忙")
-	case faultBizSystemError:
-		n = bizErr("ACQ.SYSTEM_ERROR", "系统错误")
-	default:
-		n = lookupMethod(req.method)(s, req)
+	n, fault := s.gatewayCall(r.Context(), req) // the same fault knobs as v2 (reject.go)
+	if req.unsigned {
+		sig = v3Signed{} // a gateway-level refusal (gateway_reject, refund spacing) is unsigned
 	}
 	status, body := v3Answer(n)
 	s.log.Debug("sandbox: v3 call", slog.String("method", req.method), slog.String("app_id", req.app.ID),
