@@ -1,12 +1,14 @@
 package sandbox
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/f2fpay/f2fpay/internal/alipay/bill"
 	"github.com/smartwalle/alipay/v3"
 )
 
@@ -163,4 +165,31 @@ func keysOf(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestBillReadByF2FPayParser: the bill f2fpay's own parser (internal/alipay/bill, written
+// from public samples of real bills) reads the sandbox's zip, and finds the same rows and
+// totals, its consistency checks included.
+func TestBillReadByF2FPayParser(t *testing.T) {
+	b := setup(t, Config{})
+	billDay(t, b)
+	_, _, zipBytes := fetch(t, b.srv.URL+"/sandbox/api/bill?app_id="+testAppID+"&date=2026-05-01")
+	got, err := bill.Parse(zipBytes)
+	if err != nil {
+		t.Fatalf("f2fpay's parser refuses the sandbox bill: %v", err)
+	}
+	var rows []string
+	for _, r := range got.Trades {
+		rows = append(rows, fmt.Sprintf("%s %s %d %d %s", r.OutTradeNo, r.Kind, r.Amount, r.Fee, r.RefundNo))
+	}
+	want := "B1 trade 750 -5 |B2 trade 1250 -8 |B1 refund -250 0 rf1|B3 trade 100 -1 |B3 refund -100 0 B3|B5 trade 84 -1 "
+	tot := got.DetailTotals
+	if strings.Join(rows, "|") != want || got.Account != b.sb.SellerID(testAppID)+"0156" || got.Footer == nil ||
+		tot.TradeCount != 4 || tot.TradeReceived != 2184 || tot.RefundCount != 2 || tot.RefundReceived != -350 || tot.Fee != -15 ||
+		got.Summary == nil || len(got.Summary.Rows) != 2 || got.Summary.Total.Net != 2184-350-15 {
+		t.Fatalf("parsed: %s\n%+v\n%+v", strings.Join(rows, "|"), tot, got.Summary)
+	}
+	if r := got.Trades[0]; r.StoreID != "S1" || r.Operator != "op1" || r.TerminalID != "T1" || r.Subject != "咖啡, 大杯" {
+		t.Fatalf("B1 as parsed: %+v", r)
+	}
 }
