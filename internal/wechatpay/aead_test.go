@@ -58,11 +58,11 @@ func TestOpenGCMOfficialSDKVector(t *testing.T) {
 
 func TestDecryptRefusesTampering(t *testing.T) {
 	mut := map[string]func(*Resource){
-		"associated data": func(r *Resource) { r.AssociatedData = "refund" },
-		"nonce":           func(r *Resource) { r.Nonce = "a7d3e9c1b5f3" },
-		"short nonce":     func(r *Resource) { r.Nonce = "a7d3" },
-		"ciphertext":      func(r *Resource) { r.Ciphertext = "G" + r.Ciphertext[1:] },
-		"not base64":      func(r *Resource) { r.Ciphertext = "***" },
+		"associated data":  func(r *Resource) { r.AssociatedData = "refund" },
+		"nonce":            func(r *Resource) { r.Nonce = "a7d3e9c1b5f3" },
+		"short nonce":      func(r *Resource) { r.Nonce = "a7d3" },
+		"ciphertext":       func(r *Resource) { r.Ciphertext = "G" + r.Ciphertext[1:] },
+		"not base64":       func(r *Resource) { r.Ciphertext = "***" },
 		"shorter than tag": func(r *Resource) { r.Ciphertext = "AAAA" },
 	}
 	for name, m := range mut {

@@ -80,9 +80,13 @@ func TestVerifyOfficialNotificationVector(t *testing.T) {
 	tampered := []byte(sdkNotifyBody)
 	tampered[10] ^= 1
 	cases := map[string]func() (http.Header, []byte, time.Time){
-		"body changed":     func() (http.Header, []byte, time.Time) { return sdkNotifyHeaders(), tampered, at },
-		"5 min 1 s later":  func() (http.Header, []byte, time.Time) { return sdkNotifyHeaders(), []byte(sdkNotifyBody), at.Add(5*time.Minute + time.Second) },
-		"5 min 1 s before": func() (http.Header, []byte, time.Time) { return sdkNotifyHeaders(), []byte(sdkNotifyBody), at.Add(-5*time.Minute - time.Second) },
+		"body changed": func() (http.Header, []byte, time.Time) { return sdkNotifyHeaders(), tampered, at },
+		"5 min 1 s later": func() (http.Header, []byte, time.Time) {
+			return sdkNotifyHeaders(), []byte(sdkNotifyBody), at.Add(5*time.Minute + time.Second)
+		},
+		"5 min 1 s before": func() (http.Header, []byte, time.Time) {
+			return sdkNotifyHeaders(), []byte(sdkNotifyBody), at.Add(-5*time.Minute - time.Second)
+		},
 		"certificate expired": func() (http.Header, []byte, time.Time) {
 			h := sdkNotifyHeaders()
 			h.Set(HeaderTimestamp, "1965000000") // 2032, after the certificate's end
