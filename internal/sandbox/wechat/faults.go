@@ -25,13 +25,13 @@ type Faults struct {
 	NotifyReorder   float64         `json:"notify_reorder"`
 	NotifyStates    map[string]bool `json:"notify_states,omitempty"` // by event type, e.g. {"REFUND.SUCCESS":false}
 
-	GatewaySystemError        float64 `json:"gateway_system_error"`
-	GatewaySystemErrorApplied float64 `json:"gateway_system_error_applied"`
-	GatewayReject             float64 `json:"gateway_reject"`
-	GatewayRejectCode         string  `json:"gateway_reject_code,omitempty"`   // default FREQUENCY_LIMITED
-	GatewayRejectStatus       int     `json:"gateway_reject_status,omitempty"` // default: the code's documented status
-	GatewayTimeout            float64 `json:"gateway_timeout"`
-	GatewayLatencyMS          int64   `json:"gateway_latency_ms"`
+	GatewaySystemError        float64  `json:"gateway_system_error"`
+	GatewaySystemErrorApplied float64  `json:"gateway_system_error_applied"`
+	GatewayReject             float64  `json:"gateway_reject"`
+	GatewayRejectCode         string   `json:"gateway_reject_code,omitempty"`   // default FREQUENCY_LIMITED
+	GatewayRejectStatus       int      `json:"gateway_reject_status,omitempty"` // default: the code's documented status
+	GatewayTimeout            float64  `json:"gateway_timeout"`
+	GatewayLatencyMS          int64    `json:"gateway_latency_ms"`
 	Methods                   []string `json:"methods,omitempty"` // native, query, close, refund, refund_query
 }
 

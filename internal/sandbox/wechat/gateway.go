@@ -29,7 +29,9 @@ type answer struct {
 
 func ok(v any) answer { return answer{status: http.StatusOK, body: v} }
 
-func fail(status int, code, msg string) answer { return answer{status: status, code: code, message: msg} }
+func fail(status int, code, msg string) answer {
+	return answer{status: status, code: code, message: msg}
+}
 
 type v3Handler func(m *merchant, r *http.Request, body []byte) answer
 

@@ -96,7 +96,7 @@ func resourceJSON(t *Trade, rf *Refund) ([]byte, string) {
 	v := map[string]any{"mchid": rf.MchID, "transaction_id": rf.TransactionID, "out_trade_no": rf.OutTradeNo,
 		"refund_id": rf.RefundID, "out_refund_no": rf.OutRefundNo, "refund_status": rf.Status,
 		"user_received_account": "支付用户零钱",
-		"amount": map[string]any{"total": rf.Total, "refund": rf.Refund, "payer_total": rf.Total, "payer_refund": rf.Refund}}
+		"amount":                map[string]any{"total": rf.Total, "refund": rf.Refund, "payer_total": rf.Total, "payer_refund": rf.Refund}}
 	if rf.SuccessTime != nil {
 		v["success_time"] = fmtTime(*rf.SuccessTime)
 	}

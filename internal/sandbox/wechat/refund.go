@@ -99,7 +99,7 @@ func (s *Sandbox) refundLocked(mchID string, t *Trade, outRefundNo string, amoun
 	}
 	rf := &Refund{MchID: mchID, OutTradeNo: t.OutTradeNo, TransactionID: t.TransactionID, OutRefundNo: outRefundNo,
 		RefundID: "50" + randomFrom("0123456789", 7) + now.In(beijing).Format("20060102") + randomFrom("0123456789", 12),
-		Reason: reason, NotifyURL: notifyURL, Refund: amount, Total: total, Status: "PROCESSING", Outside: outside,
+		Reason:   reason, NotifyURL: notifyURL, Refund: amount, Total: total, Status: "PROCESSING", Outside: outside,
 		CreatedAt: now, settleAt: now.Add(s.scaled(s.cfg.RefundSettle)), trade: t}
 	t.refunds = append(t.refunds, rf)
 	t.Refunded += amount
