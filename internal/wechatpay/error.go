@@ -21,6 +21,7 @@ const (
 	OutcomeUnknown
 )
 
+// String names the outcome as the Recorder and the logs write it: ok, rejected, unknown.
 func (o Outcome) String() string {
 	switch o {
 	case OutcomeRejected:
@@ -42,6 +43,7 @@ type Error struct {
 	Unsigned bool // the answer failed signature verification: a security event, logged loudly
 }
 
+// Error reads "wechatpay <op>: <outcome> (HTTP <status> <code>: <message>)".
 func (e *Error) Error() string {
 	if e.Code != "" {
 		return fmt.Sprintf("wechatpay %s: %s (HTTP %d %s: %s)", e.Op, e.Outcome, e.Status, e.Code, e.Message)

@@ -34,6 +34,7 @@ type clock interface{ Now() time.Time }
 
 type realClock struct{}
 
+// Now is the wall clock.
 func (realClock) Now() time.Time { return time.Now() }
 
 // options are test hooks the public constructor leaves at their defaults.
