@@ -96,10 +96,11 @@ func ParseAuthorization(v string) (Authorization, error) {
 	fields := map[string]*string{"mchid": &a.MchID, "nonce_str": &a.NonceStr, "timestamp": &a.Timestamp,
 		"serial_no": &a.SerialNo, "signature": &a.Signature}
 	seen := map[string]bool{}
-	for _, part := range strings.Split(rest, ",") {
+	for i, part := range strings.Split(rest, ",") {
 		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok || len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
-			return Authorization{}, fmt.Errorf("authorization: malformed pair %q", truncate(part, 40))
+			// The pair is not echoed: it may hold the signature, which stays out of logs.
+			return Authorization{}, fmt.Errorf("authorization: pair %d is not key=\"value\"", i+1)
 		}
 		dst, known := fields[k]
 		if !known || seen[k] {
