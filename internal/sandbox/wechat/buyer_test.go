@@ -1,11 +1,17 @@
 package wechat
 
 import (
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func get(t *testing.T, u string) (int, string) {
@@ -126,5 +132,27 @@ func TestDataDirPersists(t *testing.T) {
 	}
 	if m := s2.merchants[testMchID]; m == nil || m.SerialNo != testSerial || m.APIv3Key != testAPIv3Key {
 		t.Fatalf("merchant after restart: %+v", m)
+	}
+}
+
+// A merchant may register its API certificate instead of the bare key: the serial then comes
+// from the certificate, and a serial_no that contradicts it is refused.
+func TestMerchantRegistrationByCertificate(t *testing.T) {
+	b := setup(t, Config{})
+	_, mk := keys()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(0x5157F09EFD), Subject: pkix.Name{CommonName: "1900000300"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &mk.PublicKey, mk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	if r := b.api(t, "POST", "/merchants", map[string]any{"mchid": "1900000300", "serial_no": "ABCDEF",
+		"public_key": certPEM, "api_v3_key": testAPIv3Key}); r.status != 400 {
+		t.Fatalf("contradicting serial: %d %s", r.status, r.body)
+	}
+	r := b.api(t, "POST", "/merchants", map[string]any{"mchid": "1900000300", "public_key": certPEM, "api_v3_key": testAPIv3Key})
+	if r.status != 201 || r.json(t)["serial_no"] != "5157F09EFD" {
+		t.Fatalf("by certificate: %d %s", r.status, r.body)
 	}
 }
