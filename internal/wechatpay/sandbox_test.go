@@ -1,154 +1,159 @@
 package wechatpay_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
-	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
-// The client against the simulator, over real HTTP, with the simulator's clock compressed
-// 1000 times (retries 15 ms apart, refunds settling in 5 ms).
+func paymentAmount(fen int64) payment.Amount { return payment.Amount(fen) }
 
-const (
-	e2eMchID  = "1900000109"
-	e2eAppID  = "wxd678efh567hg6787"
-	e2eSerial = "3775B6A45ACD588826D15E583A95F5DD12345678"
-	e2eAPIv3  = "e2e-apiv3-key-0123456789abcdefgh"
-)
+// Pay, notification, query, refund, refund query, refund notification, close.
+func TestClientAgainstSandbox(t *testing.T) {
+	e := setupEnv(t, 0)
+	ctx := context.Background()
+	url := e.order(t, "f2fe2e000001", 990)
+	if again := e.order(t, "f2fe2e000001", 990); again != url {
+		t.Fatalf("a repeated order gave another code_url")
+	}
+	tx, err := e.client.QueryByOutTradeNo(ctx, "f2fe2e000001")
+	if err != nil || tx.State != wechatpay.TradeNotPay || tx.Total != 990 || tx.TransactionID != "" {
+		t.Fatalf("before paying: %+v, %v", tx, err)
+	}
+	e.post(t, "/sandbox/wechat/api/pay", map[string]string{"code_url": url}, 200, nil)
+	testutil.WaitFor(t, 0, "the payment notification", func() bool { return len(e.notifications(wechatpay.EventTransactionSuccess, "f2fe2e000001")) == 1 })
+	n := e.notifications(wechatpay.EventTransactionSuccess, "f2fe2e000001")[0]
+	if n.Transaction.State != wechatpay.TradeSuccess || n.Transaction.Total != 990 || n.Transaction.TransactionID == "" || n.Transaction.SuccessTime == nil {
+		t.Fatalf("notified %+v", n.Transaction)
+	}
+	tx, err = e.client.QueryByOutTradeNo(ctx, "f2fe2e000001")
+	if err != nil || tx.State != wechatpay.TradeSuccess || tx.TransactionID != n.Transaction.TransactionID || tx.PayerTotal != 990 {
+		t.Fatalf("after paying: %+v, %v", tx, err)
+	}
+	wantError(t, e.client.CloseOrder(ctx, "f2fe2e000001"), wechatpay.OutcomeRejected, "ORDERPAID")
 
-type env struct {
-	sb     *wechat.Sandbox
-	srv    *httptest.Server
-	client *wechatpay.Client
+	req := wechatpay.RefundRequest{OutTradeNo: "f2fe2e000001", OutRefundNo: "f2fe2e000001-1", Refund: 300, Total: 990,
+		Reason: "退货", NotifyURL: e.srv.URL + "/notify/wechat"}
+	rf, err := e.client.CreateRefund(ctx, req)
+	if err != nil || rf.Status != wechatpay.RefundProcessing || rf.Refund != 300 || rf.Total != 990 {
+		t.Fatalf("refund: %+v, %v", rf, err)
+	}
+	if again, err := e.client.CreateRefund(ctx, req); err != nil || again.RefundID != rf.RefundID {
+		t.Fatalf("repeated refund: %+v, %v", again, err)
+	}
+	req.Refund = 301
+	_, err = e.client.CreateRefund(ctx, req)
+	wantError(t, err, wechatpay.OutcomeRejected, "INVALID_REQUEST")
+	testutil.WaitFor(t, 0, "the refund to settle", func() bool {
+		q, err := e.client.QueryRefund(ctx, "f2fe2e000001", "f2fe2e000001-1")
+		return err == nil && q.Status == wechatpay.RefundSuccess && q.SuccessTime != nil
+	})
+	testutil.WaitFor(t, 0, "the refund notification", func() bool { return len(e.notifications(wechatpay.EventRefundSuccess, "f2fe2e000001")) == 1 })
+	if r := e.notifications(wechatpay.EventRefundSuccess, "f2fe2e000001")[0].Refund; r.Status != wechatpay.RefundSuccess || r.Refund != 300 || r.OutRefundNo != "f2fe2e000001-1" {
+		t.Fatalf("refund notified %+v", r)
+	}
+	if tx, _ := e.client.QueryByOutTradeNo(ctx, "f2fe2e000001"); tx.State != wechatpay.TradeRefund {
+		t.Fatalf("after a refund the trade is %s", tx.State)
+	}
+	_, err = e.client.QueryRefund(ctx, "f2fe2e000001", "no-such-refund")
+	wantError(t, err, wechatpay.OutcomeRejected, "RESOURCE_NOT_EXISTS")
 
-	mu      sync.Mutex
-	got     []*wechatpay.Notification
-	refused []error
+	e.order(t, "f2fe2e000002", 100)
+	if err := e.client.CloseOrder(ctx, "f2fe2e000002"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.CloseOrder(ctx, "f2fe2e000002"); err != nil {
+		t.Fatalf("closing twice: %v", err)
+	}
+	if tx, err := e.client.QueryByOutTradeNo(ctx, "f2fe2e000002"); err != nil || tx.State != wechatpay.TradeClosed {
+		t.Fatalf("closed: %+v, %v", tx, err)
+	}
+	_, err = e.client.NativePrepay(ctx, wechatpay.NativeRequest{OutTradeNo: "f2fe2e000002", Description: "f2fpay 测试商品", Total: 100,
+		NotifyURL: e.srv.URL + "/notify/wechat"})
+	wantError(t, err, wechatpay.OutcomeRejected, "ORDER_CLOSED")
+	_, err = e.client.QueryByOutTradeNo(ctx, "f2fe2e000404")
+	wantError(t, err, wechatpay.OutcomeRejected, "ORDER_NOT_EXIST")
 }
 
-func setupEnv(t *testing.T, timeout time.Duration) *env {
-	t.Helper()
-	sb, err := wechat.New(wechat.Config{TimeScale: 1000})
-	if err != nil {
-		t.Fatal(err)
+// Duplicated, dropped and forged notifications.
+func TestNotificationFaultsAgainstSandbox(t *testing.T) {
+	e := setupEnv(t, 0)
+	pay := func(no string, f map[string]any) {
+		e.post(t, "/sandbox/wechat/api/faults", f, 200, nil)
+		url := e.order(t, no, 1)
+		e.post(t, "/sandbox/wechat/api/pay", map[string]string{"code_url": url}, 200, nil)
 	}
-	t.Cleanup(sb.Close)
-	e := &env{sb: sb}
-	mux := http.NewServeMux()
-	mux.Handle("/sandbox/wechat/", sb)
-	mux.HandleFunc("POST /notify/wechat", e.receive)
-	e.srv = httptest.NewServer(mux)
-	t.Cleanup(e.srv.Close)
+	pay("f2fdup000001", map[string]any{"seed": 1, "notify_duplicate": 1})
+	testutil.WaitFor(t, 0, "both copies", func() bool { return len(e.notifications(wechatpay.EventTransactionSuccess, "f2fdup000001")) == 2 })
+	dups := e.notifications(wechatpay.EventTransactionSuccess, "f2fdup000001")
+	if dups[0].ID != dups[1].ID || dups[0].Transaction.TransactionID != dups[1].Transaction.TransactionID {
+		t.Fatal("the copies differ")
+	}
 
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
+	pay("f2fdrop00001", map[string]any{"seed": 1, "notify_drop": 1})
+	testutil.WaitFor(t, 0, "two dropped attempts", func() bool { return len(e.sb.Notifications("f2fdrop00001")) >= 2 })
+	if len(e.notifications(wechatpay.EventTransactionSuccess, "f2fdrop00001")) != 0 {
+		t.Fatal("a dropped notification arrived")
 	}
-	pubDER, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	var reg struct {
-		PlatformPublicKey   string `json:"platform_public_key"`
-		PlatformPublicKeyID string `json:"platform_public_key_id"`
-	}
-	e.post(t, "/sandbox/wechat/api/merchants", map[string]string{"mchid": e2eMchID, "serial_no": e2eSerial,
-		"public_key": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})), "api_v3_key": e2eAPIv3}, 201, &reg)
-	privDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	e.client, err = wechatpay.New(wechatpay.Config{MchID: e2eMchID, AppID: e2eAppID, CertSerial: e2eSerial,
-		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})), APIv3Key: e2eAPIv3,
-		PlatformPublicKey: reg.PlatformPublicKey, PlatformPublicKeyID: reg.PlatformPublicKeyID,
-		Gateway: e.srv.URL + "/sandbox/wechat", Timeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-// receive is the merchant's notify_url: verify, decrypt, record, answer as WeChat Pay expects.
-func (e *env) receive(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, wechatpay.MaxNotificationBody))
-	n, err := e.client.ParseNotification(r.Header, body)
+	pay("f2fforged001", map[string]any{"seed": 1, "notify_bad_sign": 1})
+	testutil.WaitFor(t, 0, "a forged notification refused", func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return len(e.refused) > 0
+	})
 	e.mu.Lock()
-	if err != nil {
-		e.refused = append(e.refused, err)
-	} else {
-		e.got = append(e.got, n)
-	}
+	refused := e.refused[0]
 	e.mu.Unlock()
-	wechatpay.WriteNotifyAnswer(w, err)
+	if payment.ErrorCode(wechatpay.ToPayment(refused)) != payment.CodeUnauthorized {
+		t.Fatalf("forged notification refused with %v", refused)
+	}
+	e.post(t, "/sandbox/wechat/api/faults", map[string]any{}, 200, nil)
+	testutil.WaitFor(t, 0, "the dropped and the forged notification, retried", func() bool {
+		return len(e.notifications(wechatpay.EventTransactionSuccess, "f2fdrop00001")) == 1 &&
+			len(e.notifications(wechatpay.EventTransactionSuccess, "f2fforged001")) == 1
+	})
 }
 
-func (e *env) notifications(event, outTradeNo string) []*wechatpay.Notification {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []*wechatpay.Notification
-	for _, n := range e.got {
-		if n.EventType != event {
-			continue
-		}
-		if (n.Transaction != nil && n.Transaction.OutTradeNo == outTradeNo) || (n.Refund != nil && n.Refund.OutTradeNo == outTradeNo) {
-			out = append(out, n)
-		}
+// Gateway faults reach the caller as the right outcome.
+func TestGatewayFaultsAgainstSandbox(t *testing.T) {
+	e := setupEnv(t, 300*time.Millisecond)
+	ctx := context.Background()
+	nreq := func(no string) wechatpay.NativeRequest {
+		return wechatpay.NativeRequest{OutTradeNo: no, Description: "x", Total: 1, NotifyURL: e.srv.URL + "/notify/wechat"}
 	}
-	return out
-}
-
-func (e *env) post(t *testing.T, path string, in any, want int, out any) {
-	t.Helper()
-	b, _ := json.Marshal(in)
-	resp, err := http.Post(e.srv.URL+path, "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("POST %s: %d %s", path, resp.StatusCode, body)
-	}
-	if out != nil {
-		if err := json.Unmarshal(body, out); err != nil {
-			t.Fatal(err)
+	e.sb.SetFaults(wechatFaults(map[string]any{"seed": 3, "gateway_system_error": 1}))
+	for _, no := range []string{"f2fsys000001", "f2fsys000002", "f2fsys000003"} {
+		_, err := e.client.NativePrepay(ctx, nreq(no))
+		var we *wechatpay.Error
+		if !errorsAs(err, &we) || !we.Unknown() {
+			t.Fatalf("system error: %v", err)
 		}
 	}
-}
-
-func (e *env) order(t *testing.T, no string, total int64) string {
-	t.Helper()
-	url, err := e.client.NativePrepay(context.Background(), wechatpay.NativeRequest{OutTradeNo: no, Description: "f2fpay 测试商品",
-		Total: paymentAmount(total), ExpiresAt: time.Now().Add(time.Hour), NotifyURL: e.srv.URL + "/notify/wechat"})
-	if err != nil {
-		t.Fatalf("NativePrepay(%s): %v", no, err)
+	e.sb.SetFaults(wechatFaults(map[string]any{"gateway_system_error_applied": 1, "methods": []string{"native"}}))
+	_, err := e.client.NativePrepay(ctx, nreq("f2fapplied01"))
+	wantError(t, err, wechatpay.OutcomeUnknown, "SYSTEM_ERROR")
+	if tx, err := e.client.QueryByOutTradeNo(ctx, "f2fapplied01"); err != nil || tx.State != wechatpay.TradeNotPay {
+		t.Fatalf("the applied order: %+v, %v", tx, err)
 	}
-	return url
-}
-
-func wantError(t *testing.T, err error, outcome wechatpay.Outcome, code string) {
-	t.Helper()
-	var e *wechatpay.Error
-	if !errors.As(err, &e) || e.Outcome != outcome || e.Code != code {
-		t.Fatalf("got %v, want %s %s", err, outcome, code)
+	e.sb.SetFaults(wechatFaults(map[string]any{"gateway_timeout": 1, "methods": []string{"close"}}))
+	var we *wechatpay.Error
+	if err := e.client.CloseOrder(ctx, "f2fapplied01"); !errorsAs(err, &we) || !we.Unknown() || we.Status != 0 {
+		t.Fatalf("timeout: %v", err)
+	}
+	e.sb.ClearFaults()
+	if tx, _ := e.client.QueryByOutTradeNo(ctx, "f2fapplied01"); tx.State != wechatpay.TradeClosed {
+		t.Fatalf("the timed-out close was applied? state %s", tx.State)
+	}
+	url := e.order(t, "f2fnotenough", 50)
+	e.post(t, "/sandbox/wechat/api/pay", map[string]string{"code_url": url}, 200, nil)
+	e.sb.SetFaults(wechatFaults(map[string]any{"gateway_reject": 1, "gateway_reject_code": "NOT_ENOUGH", "methods": []string{"refund"}}))
+	_, err = e.client.CreateRefund(ctx, wechatpay.RefundRequest{OutTradeNo: "f2fnotenough", OutRefundNo: "ne-1", Refund: 50, Total: 50})
+	wantError(t, err, wechatpay.OutcomeRejected, "NOT_ENOUGH")
+	if payment.ErrorCode(wechatpay.ToPayment(err)) != payment.CodeUpstreamRejected {
+		t.Fatal("NOT_ENOUGH does not fold to UPSTREAM_REJECTED")
 	}
 }
-
-func wechatFaults(m map[string]any) wechat.Faults {
-	var f wechat.Faults
-	b, _ := json.Marshal(m)
-	if err := json.Unmarshal(b, &f); err != nil {
-		panic(err)
-	}
-	return f
-}
-
-func errorsAs(err error, target **wechatpay.Error) bool { return errors.As(err, target) }
