@@ -39,7 +39,9 @@
 // timestamp, serial_no, signature (any order) from a registered merchant whose certificate
 // serial it names, with a timestamp within 5 minutes, signed SHA256withRSA over
 // "METHOD\nURL\ntimestamp\nnonce\nbody\n" where URL is the request line's target exactly as
-// sent (so the /sandbox/wechat prefix is part of it). Failures answer 401 SIGN_ERROR without
+// sent (a client whose gateway is …/sandbox/wechat signs that prefix), or that target without
+// /sandbox/wechat: the official SDKs hard-code WeChat Pay's host and sign /v3/…, so a transport
+// that redirects them here adds the prefix after signing. Failures answer 401 SIGN_ERROR without
 // a signature, as WeChat Pay does. Everything else is answered with {"code","message"} on
 // error and signed with the platform key: Wechatpay-Timestamp, -Nonce, -Signature over
 // "timestamp\nnonce\nbody\n", -Serial (the PUB_KEY_ID_…), -Signature-Type, and Request-ID.

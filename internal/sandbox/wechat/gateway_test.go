@@ -75,18 +75,22 @@ func TestBadSignaturesAnswerUnsigned401(t *testing.T) {
 	}
 }
 
-// The URL signed is the request line's target: a signature over the path without the
-// /sandbox/wechat prefix (a client that forgot its gateway base) is refused.
-func TestSignedURLIncludesThePrefix(t *testing.T) {
+// The URL signed is the request line's target, or that target without /sandbox/wechat (an
+// official SDK, which hard-codes WeChat Pay's host, pointed here by a rewriting transport).
+// Any other path is refused.
+func TestSignedURLWithOrWithoutThePrefix(t *testing.T) {
 	b := setup(t, Config{})
+	b.order(t, "f2fprefix001", 1, "https://shop.example/notify")
 	_, mk := keys()
 	ts := strconv.FormatInt(b.clock.Now().Unix(), 10)
 	path := "/v3/pay/transactions/out-trade-no/f2fprefix001?mchid=" + testMchID
-	sig := rsaSign(mk, "GET\n"+path+"\n"+ts+"\nNONCE\n\n")
-	req, _ := http.NewRequest("GET", b.srv.URL+"/sandbox/wechat"+path, nil)
-	req.Header.Set("Authorization", `WECHATPAY2-SHA256-RSA2048 mchid="`+testMchID+`",nonce_str="NONCE",timestamp="`+ts+
-		`",serial_no="`+testSerial+`",signature="`+sig+`"`)
-	if r := do(t, req); r.status != 401 || r.code(t) != "SIGN_ERROR" {
-		t.Fatalf("%d %s", r.status, r.body)
+	for signed, want := range map[string]int{path: 200, "/sandbox/wechat" + path: 200, "/wechat" + path: 401, "/v3/pay/transactions/out-trade-no/f2fprefix002?mchid=" + testMchID: 401} {
+		sig := rsaSign(mk, "GET\n"+signed+"\n"+ts+"\nNONCE\n\n")
+		req, _ := http.NewRequest("GET", b.srv.URL+"/sandbox/wechat"+path, nil)
+		req.Header.Set("Authorization", `WECHATPAY2-SHA256-RSA2048 mchid="`+testMchID+`",nonce_str="NONCE",timestamp="`+ts+
+			`",serial_no="`+testSerial+`",signature="`+sig+`"`)
+		if r := do(t, req); r.status != want {
+			t.Errorf("signed over %s: %d %s, want %d", signed, r.status, r.body, want)
+		}
 	}
 }
