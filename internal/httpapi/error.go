@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -71,9 +72,22 @@ func writeErrorObject(c *gin.Context, status int, obj errorObject, err error) {
 	if obj.Code == payment.CodeInternal {
 		logFrom(c).Error("internal error", slog.String("request_id", obj.RequestID), slog.Any("err", err))
 	}
+	if d := retryAfterOf(err); d > 0 && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(d)))
+	}
 	if obj.Code == payment.CodeRateLimited && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", strconv.Itoa(1))
 	}
 	c.Set(ctxErrorCode, string(obj.Code))
 	c.AbortWithStatusJSON(status, gin.H{"error": obj})
+}
+
+// retryAfterOf is the wait a coded error asks of the caller (payment.Error.RetryAfter: the
+// Alipay circuit breaker's refusals), 0 for none.
+func retryAfterOf(err error) time.Duration {
+	var e *payment.Error
+	if errors.As(err, &e) && e.Code != payment.CodeInternal {
+		return e.RetryAfter
+	}
+	return 0
 }

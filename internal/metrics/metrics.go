@@ -32,6 +32,7 @@ type Metrics struct {
 	alipayLatency *prometheus.HistogramVec
 	notifications *prometheus.CounterVec
 	webhooks      *prometheus.CounterVec
+	breakerState  prometheus.Gauge
 }
 
 // New builds the metrics on a fresh registry, with the Go and process collectors. depths
@@ -53,7 +54,11 @@ func New(depths func(context.Context) (payment.QueueDepths, error), logger *slog
 		Help: "Alipay notifications received, by outcome (accepted, duplicate, refused)."}, []string{"outcome"})
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "f2fpay_webhook_attempts_total",
 		Help: "Webhook delivery attempts, by result (delivered, failed, dead)."}, []string{"result"})
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.alipayCalls, m.alipayLatency, m.notifications, m.webhooks,
+	// The breaker's gauge exists from the start at 0 (closed), so that deploy/README.md's
+	// breaker alert has a series before the first trip.
+	m.breakerState = prometheus.NewGauge(prometheus.GaugeOpts{Name: "f2fpay_alipay_breaker_state",
+		Help: "State of this instance's circuit breaker around Alipay: 0 closed, 1 half-open, 2 open."})
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.alipayCalls, m.alipayLatency, m.notifications, m.webhooks, m.breakerState,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if depths != nil {
 		m.reg.MustRegister(&depthCollector{depths: depths})
@@ -83,6 +88,10 @@ func (m *Metrics) ObserveAlipayCall(c payment.ChannelCall) {
 	m.alipayCalls.WithLabelValues(c.Method, c.Outcome).Inc()
 	m.alipayLatency.WithLabelValues(c.Method).Observe(c.Duration.Seconds())
 }
+
+// SetAlipayBreakerState sets f2fpay_alipay_breaker_state: 0 closed, 1 half-open, 2 open
+// (internal/breaker's State values; wire it to the breaker's OnStateChange).
+func (m *Metrics) SetAlipayBreakerState(state int) { m.breakerState.Set(float64(state)) }
 
 // ObserveNotification counts one notification by its final outcome.
 func (m *Metrics) ObserveNotification(outcome string) { m.notifications.WithLabelValues(outcome).Inc() }

@@ -78,3 +78,15 @@ func TestDepthFailure(t *testing.T) {
 		t.Error("depth gauge served although its query failed")
 	}
 }
+
+// TestBreakerState: the gauge is served at 0 (closed) before any transition, then follows
+// SetAlipayBreakerState.
+func TestBreakerState(t *testing.T) {
+	t.Parallel()
+	m := New(nil, nil)
+	wantLines(t, scrape(t, m), `f2fpay_alipay_breaker_state 0`)
+	m.SetAlipayBreakerState(2)
+	wantLines(t, scrape(t, m), `f2fpay_alipay_breaker_state 2`)
+	m.SetAlipayBreakerState(1)
+	wantLines(t, scrape(t, m), `f2fpay_alipay_breaker_state 1`)
+}

@@ -3,6 +3,7 @@ package payment
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error; httpapi/error.go alone maps codes to HTTP statuses (SPEC §2.3).
@@ -23,12 +24,16 @@ const (
 
 // Error is the one error type with a code. Message is safe to show to the caller.
 // The Alipay fields are set for UPSTREAM_REJECTED (Alipay answered with a business error).
+// RetryAfter, when positive, tells the caller how long to wait before repeating: the Alipay
+// circuit breaker sets it on the UPSTREAM_UNAVAILABLE of a call it refused (docs/decisions.md,
+// "Circuit breaker"), and httpapi sends it as Retry-After.
 type Error struct {
 	Code          Code
 	Message       string
 	AlipayCode    string
 	AlipaySubCode string
 	AlipaySubMsg  string
+	RetryAfter    time.Duration
 }
 
 func (e *Error) Error() string {
