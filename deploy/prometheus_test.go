@@ -24,7 +24,7 @@ import (
 // scraping it with the rules of deploy/prometheus loaded. It checks that a request made to
 // f2fpay shows up through Prometheus's HTTP API, that every rule is loaded and evaluates
 // healthily, that every query of the rules and the dashboard runs and names only series
-// f2fpay serves (or the two documented contracts), and that F2FPayDown goes pending when
+// f2fpay serves (or the documented contract), and that F2FPayDown goes pending when
 // f2fpay stops.
 func TestPrometheus(t *testing.T) {
 	promBin := os.Getenv("F2FPAY_PROMETHEUS")

@@ -20,9 +20,8 @@ import (
 )
 
 // contracts are series the rules and the dashboard use before f2fpay serves them;
-// deploy/README.md says what the breaker and the reconciliation must expose.
+// deploy/README.md says what the reconciliation must expose.
 var contracts = map[string]bool{
-	"f2fpay_alipay_breaker_state":              true,
 	"f2fpay_reconciliation_discrepancies_open": true,
 }
 

@@ -29,6 +29,10 @@ const (
 	DefaultProbes   = 3
 )
 
+// maxCount bounds Failures and Probes: gobreaker counts in uint32, and a breaker that needs
+// more than this many calls to change state would never change it.
+const maxCount = 10000
+
 // State is the breaker's state; its values are those of the f2fpay_alipay_breaker_state
 // gauge (deploy/README.md).
 type State int
@@ -98,9 +102,9 @@ func New(next payment.Channel, cfg Config) (*Channel, error) {
 	if next == nil {
 		return nil, errors.New("breaker: no channel to wrap")
 	}
-	if cfg.Failures < 0 || cfg.OpenFor < 0 || cfg.Probes < 0 {
-		return nil, fmt.Errorf("breaker: failures (%d), open_for (%s) and probes (%d) must not be negative",
-			cfg.Failures, cfg.OpenFor, cfg.Probes)
+	if cfg.Failures < 0 || cfg.OpenFor < 0 || cfg.Probes < 0 || cfg.Failures > maxCount || cfg.Probes > maxCount {
+		return nil, fmt.Errorf("breaker: failures (%d) and probes (%d) must be 0..%d, open_for (%s) must not be negative",
+			cfg.Failures, cfg.Probes, maxCount, cfg.OpenFor)
 	}
 	if cfg.Failures == 0 {
 		cfg.Failures = DefaultFailures

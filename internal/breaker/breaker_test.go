@@ -155,6 +155,9 @@ func TestHalfOpenLimitsNewMoney(t *testing.T) {
 	if n := f.count("Precreate"); n != 1 {
 		t.Fatalf("the refused precreate reached the channel (%d calls)", n)
 	}
+	if err := c.AdmitNew(); err != nil {
+		t.Fatalf("AdmitNew while half-open: %v; only an open breaker refuses up front", err)
+	}
 	if _, err := c.RefundQuery(context.Background(), "o1", "r1"); err != nil || f.count("RefundQuery") != 1 {
 		t.Fatalf("settling call beside the probe: %v, %d calls", err, f.count("RefundQuery"))
 	}
@@ -171,8 +174,8 @@ func TestConfig(t *testing.T) {
 	if _, err := New(nil, Config{}); err == nil {
 		t.Error("New(nil) succeeded")
 	}
-	for _, cfg := range []Config{{Failures: -1}, {OpenFor: -time.Second}, {Probes: -1}} {
-		if _, err := New(&fake{}, cfg); err == nil || !strings.Contains(err.Error(), "must not be negative") {
+	for _, cfg := range []Config{{Failures: -1}, {OpenFor: -time.Second}, {Probes: -1}, {Failures: 1 << 33}, {Probes: 10001}} {
+		if _, err := New(&fake{}, cfg); err == nil || !strings.Contains(err.Error(), "must be 0..10000") {
 			t.Errorf("New(%+v): %v, want a clear error", cfg, err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/sony/gobreaker/v2"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
@@ -41,7 +43,10 @@ var kinds = map[string]kind{
 	"SellerID":           local,
 }
 
-var _ payment.Channel = (*Channel)(nil)
+var (
+	_ payment.Channel  = (*Channel)(nil)
+	_ payment.Admitter = (*Channel)(nil)
+)
 
 // Precreate asks Alipay for a QR (newMoney). Errors: those of the wrapped channel, or
 // UPSTREAM_UNAVAILABLE with RetryAfter when the breaker refuses it.
@@ -78,6 +83,16 @@ func (c *Channel) RefundQuery(ctx context.Context, outTradeNo, refundNo string) 
 // closed). Errors: the wrapped channel's.
 func (c *Channel) Close(ctx context.Context, outTradeNo string) error {
 	return c.call(ctx, "Close", func() error { return c.next.Close(ctx, outTradeNo) })
+}
+
+// AdmitNew tells payment.Service, before it writes a new order, whether a new money
+// movement would be refused now (payment.Admitter): nil, or the UPSTREAM_UNAVAILABLE the
+// refusal answers with. It takes no probe slot; the call itself still goes through call.
+func (c *Channel) AdmitNew() error {
+	if c.State() == Open {
+		return c.refusal(gobreaker.ErrOpenState)
+	}
+	return nil
 }
 
 // VerifyNotification is the wrapped channel's, untouched (local: no call to Alipay).

@@ -132,6 +132,9 @@ func TestEveryMethodClassified(t *testing.T) {
 func TestOpenRefusesOnlyNewMoney(t *testing.T) {
 	f := &fake{answer: always(unknown)}
 	c := newTestBreaker(t, f, Config{Failures: 2, OpenFor: time.Hour})
+	if err := c.AdmitNew(); err != nil {
+		t.Fatalf("AdmitNew while closed: %v", err)
+	}
 	for range 2 {
 		if err := invoke(c, "Precreate"); payment.ErrorCode(err) != payment.CodeUpstreamUnavailable {
 			t.Fatalf("precreate: %v", err)
@@ -139,6 +142,10 @@ func TestOpenRefusesOnlyNewMoney(t *testing.T) {
 	}
 	if c.State() != Open {
 		t.Fatalf("state %s after 2 unknown outcomes, want open", c.State())
+	}
+	var pe *payment.Error
+	if err := c.AdmitNew(); !errors.As(err, &pe) || pe.Code != payment.CodeUpstreamUnavailable || pe.RetryAfter <= 59*time.Minute {
+		t.Fatalf("AdmitNew while open: %v, want UPSTREAM_UNAVAILABLE for the rest of the hour", err)
 	}
 	port := reflect.TypeFor[payment.Channel]()
 	for i := range port.NumMethod() {

@@ -79,6 +79,8 @@ type setupOptions struct {
 	// ipLimiter limits the public routes per IP.
 	ipLimiter httpapi.IPLimiter
 	observe   func(method, route string, status int, d time.Duration)
+	// wrapChannel wraps the real Alipay channel the service uses (the circuit breaker).
+	wrapChannel func(payment.Channel) payment.Channel
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -116,7 +118,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := payment.NewService(st, ch, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	var channel payment.Channel = ch
+	if o.wrapChannel != nil {
+		channel = o.wrapChannel(ch)
+	}
+	svc := payment.NewService(st, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
 	changes := make(chan *payment.Order, 256)
 	svc.OnChange(func(o *payment.Order) {
 		select {

@@ -2,10 +2,15 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
@@ -156,5 +161,32 @@ func TestDecodeStrictDeepNesting(t *testing.T) {
 	ok := `{"metadata":{"a":"b"},"subject":"s"}`
 	if err := decodeStrict([]byte(ok), &v); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRetryAfterHeader: a coded error's RetryAfter (the circuit breaker's refusals) becomes
+// Retry-After in whole seconds, rounded up, at least 1; none without it.
+func TestRetryAfterHeader(t *testing.T) {
+	t.Parallel()
+	gin.SetMode(gin.TestMode)
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{&payment.Error{Code: payment.CodeUpstreamUnavailable, Message: "paused", RetryAfter: 1500 * time.Millisecond}, "2"},
+		{&payment.Error{Code: payment.CodeUpstreamUnavailable, Message: "paused", RetryAfter: 200 * time.Millisecond}, "1"},
+		{&payment.Error{Code: payment.CodeUpstreamUnavailable, Message: "paused", RetryAfter: 30 * time.Second}, "30"},
+		{fmt.Errorf("create: %w", &payment.Error{Code: payment.CodeUpstreamUnavailable, Message: "paused", RetryAfter: 5 * time.Second}), "5"},
+		{payment.Errorf(payment.CodeUpstreamUnavailable, "timeout"), ""},
+		{&payment.Error{Code: payment.CodeInternal, Message: "x", RetryAfter: time.Second}, ""},
+	}
+	for _, tc := range cases {
+		rec := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(rec)
+		c.Request = httptest.NewRequest(http.MethodPost, "/api/v1/payment/create", nil)
+		writeError(c, tc.err)
+		if got := rec.Header().Get("Retry-After"); got != tc.want {
+			t.Errorf("%v: Retry-After %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

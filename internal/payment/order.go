@@ -25,6 +25,11 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 	case !errors.Is(err, ErrNotFound):
 		return nil, false, err
 	}
+	if a, ok := s.channel.(Admitter); ok {
+		if err := a.AdmitNew(); err != nil {
+			return nil, false, err
+		}
+	}
 	now := s.now()
 	first := now.Add(s.cfg.CheckSchedule[0])
 	o = &Order{

@@ -178,6 +178,14 @@ type Channel interface {
 	SellerID() string
 }
 
+// Admitter is implemented by a Channel that can refuse a new money movement before any work
+// is done: the circuit breaker around Alipay (docs/decisions.md, "Circuit breaker"). Create
+// asks it before it writes a new order, so that a refused create leaves nothing behind.
+// AdmitNew returns nil, or the error to answer with (UPSTREAM_UNAVAILABLE with RetryAfter).
+type Admitter interface {
+	AdmitNew() error
+}
+
 // Clock tells the time; tests pin it.
 type Clock interface{ Now() time.Time }
 
