@@ -45,7 +45,7 @@ const maxSummary = 2000
 func (c *Channel) call(ctx context.Context, outTradeNo string, p alipay.Param, rsp any, head *alipay.Error) error {
 	method := p.APIName()
 	start := time.Now()
-	sdkErr := c.client.Request(ctx, p, rsp)
+	sdkErr := c.client.Request(ctx, c.param(p), rsp)
 	err, signed := fold(method, head, sdkErr)
 	elapsed := time.Since(start)
 
@@ -106,7 +106,7 @@ func fold(method string, head *alipay.Error, err error) (_ error, signed bool) {
 		return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: the response carried no signature", method), false
 	}
 	var b64 base64.CorruptInputError
-	if errors.Is(err, rsa.ErrVerification) || errors.Is(err, alipay.ErrAliPublicKeyNotFound) || errors.As(err, &b64) {
+	if errors.Is(err, rsa.ErrVerification) || errors.Is(err, alipay.ErrAliPublicKeyNotFound) || errors.Is(err, errCertExpired) || errors.As(err, &b64) {
 		return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: the response signature failed verification", method), false
 	}
 	return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: no usable answer from Alipay (%s)", method, transportReason(err)), true

@@ -55,7 +55,15 @@ type Config struct {
 
 	// Recorder, when set, is called synchronously after every call to Alipay with the method,
 	// the business parameters (never keys or signatures), the outcome and a response summary.
+	// Certificate downloads are not recorded here (they belong to no order): see OnCertEvent.
 	Recorder func(payment.ChannelCall)
+
+	// CertCache, in certificate mode, shares the Alipay certificates the channel downloads
+	// between instances (the database); nil keeps them in this process only.
+	CertCache CertCache
+	// OnCertEvent, when set, is called synchronously with one of the CertEvent* kinds each
+	// time certificate mode downloads, trusts, refuses or skips an Alipay certificate.
+	OnCertEvent func(kind string)
 }
 
 // Channel implements payment.Channel against one Alipay app. It is safe for concurrent use.
@@ -65,13 +73,20 @@ type Channel struct {
 	sellerID string
 	log      *slog.Logger
 	record   func(payment.ChannelCall)
+	timeout  time.Duration
+
+	// Certificate mode only (certsn.go, certtrust.go): the root SN sent with every request,
+	// the Alipay certificates trusted, and the SDK client that downloads new ones.
+	rootSN     string
+	trust      *certTrust
+	downloader *alipay.Client
 }
 
 var _ payment.Channel = (*Channel)(nil)
 
 // New checks cfg and builds the Channel. Its errors name the problem: a missing AppID, an
-// unparseable key or certificate, a mix of the two modes, a bad gateway URL. It does not
-// call Alipay.
+// unparseable key or certificate, a mix of the two modes, an Alipay certificate that does
+// not chain to the root bundle, a bad gateway URL. It does not call Alipay.
 func New(cfg Config) (*Channel, error) {
 	if cfg.AppID == "" {
 		return nil, errors.New("alipay: AppID is required")
@@ -91,32 +106,47 @@ func New(cfg Config) (*Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The SDK's "production" flag does one more thing besides choosing the default URL: on a
-	// response signed by an unknown certificate it downloads that certificate from the
-	// gateway and trusts it without checking it against the root. We never want that, so we
-	// always pass false and set the gateway ourselves; an unknown signer fails verification.
-	client, err := alipay.New(cfg.AppID, keys.privateKey, false,
-		alipay.WithSandboxGateway(gateway),
-		alipay.WithTimeLocation(shanghai),
-		alipay.WithHTTPClient(&http.Client{Timeout: timeout}),
-	)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With(slog.String("component", "alipay"), slog.String("app_id", cfg.AppID))
+	hc := &http.Client{Timeout: timeout}
+	var trust *certTrust
+	if keys.rootSN != "" {
+		if trust, err = newCertTrust(cfg, keys, log); err != nil {
+			return nil, err
+		}
+		hc.Transport = envelopeTransport{base: http.DefaultTransport, onAnswer: trust.answer}
+	}
+	client, err := newSDK(cfg.AppID, keys.privateKey, gateway, hc)
 	if err != nil {
 		return nil, fmt.Errorf("alipay: app private key: %w", err)
 	}
 	if err := keys.load(client); err != nil {
 		return nil, err
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	c := &Channel{client: client, appID: cfg.AppID, sellerID: cfg.SellerID, log: log, record: cfg.Recorder,
+		timeout: timeout, rootSN: keys.rootSN}
+	if trust != nil {
+		if err := c.startCertMode(trust, keys, gateway, timeout); err != nil {
+			return nil, err
+		}
 	}
-	return &Channel{
-		client:   client,
-		appID:    cfg.AppID,
-		sellerID: cfg.SellerID,
-		log:      log.With("component", "alipay", "app_id", cfg.AppID),
-		record:   cfg.Recorder,
-	}, nil
+	return c, nil
+}
+
+// newSDK builds an SDK client for the gateway. The SDK's "production" flag does one more
+// thing besides choosing the default URL: on a response signed by an unknown certificate
+// it downloads that certificate from the gateway and trusts it without checking it against
+// the root. We never want that, so we always pass false and set the gateway ourselves;
+// certificate mode fetches and checks unknown certificates itself (certtrust.go).
+func newSDK(appID, privateKey, gateway string, hc *http.Client) (*alipay.Client, error) {
+	return alipay.New(appID, privateKey, false,
+		alipay.WithSandboxGateway(gateway),
+		alipay.WithTimeLocation(shanghai),
+		alipay.WithHTTPClient(hc),
+	)
 }
 
 // AppID returns the Alipay app this channel signs for.

@@ -21,6 +21,9 @@ type keySet struct {
 	appCert    []byte // certificate mode: the three PEM documents, trimmed
 	alipayCert []byte
 	rootCert   []byte
+	alipayLeaf *x509.Certificate   // certificate mode: the configured Alipay certificate
+	roots      []*x509.Certificate // the parseable certificates of the root bundle
+	rootSN     string              // alipay_root_cert_sn, computed here (certsn.go)
 }
 
 // loadKeys parses and cross-checks the keys and certificates of cfg.
@@ -31,20 +34,20 @@ func loadKeys(cfg Config) (*keySet, error) {
 	}
 	ks := &keySet{privateKey: base64.StdEncoding.EncodeToString(x509.MarshalPKCS1PrivateKey(priv))}
 
-	certs := 0
+	given := 0
 	for _, b := range [][]byte{cfg.AppCertPEM, cfg.AlipayCertPEM, cfg.RootCertPEM} {
 		if len(bytes.TrimSpace(b)) > 0 {
-			certs++
+			given++
 		}
 	}
 	switch {
-	case certs > 0 && cfg.AlipayPublicKey != "":
+	case given > 0 && cfg.AlipayPublicKey != "":
 		return nil, errors.New("alipay: set either the Alipay public key (public-key mode) or the three certificates (certificate mode), not both")
-	case certs > 0 && certs < 3:
+	case given > 0 && given < 3:
 		return nil, errors.New("alipay: certificate mode needs all three certificates: app public-key certificate, Alipay public-key certificate and Alipay root certificate")
-	case certs == 0 && cfg.AlipayPublicKey == "":
+	case given == 0 && cfg.AlipayPublicKey == "":
 		return nil, errors.New("alipay: the Alipay public key is required (or the three certificates of certificate mode)")
-	case certs == 0:
+	case given == 0:
 		pub, err := parsePublicKey(cfg.AlipayPublicKey)
 		if err != nil {
 			return nil, fmt.Errorf("alipay: Alipay public key: %w", err)
@@ -59,29 +62,42 @@ func loadKeys(cfg Config) (*keySet, error) {
 		ks.publicKey = base64.StdEncoding.EncodeToString(der)
 		return ks, nil
 	}
-
-	ks.appCert, ks.alipayCert, ks.rootCert = bytes.TrimSpace(cfg.AppCertPEM), bytes.TrimSpace(cfg.AlipayCertPEM), bytes.TrimSpace(cfg.RootCertPEM)
-	appCert, err := firstCert(ks.appCert)
-	if err != nil {
-		return nil, fmt.Errorf("alipay: app public-key certificate: %w", err)
-	}
-	if pub, ok := appCert.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(&priv.PublicKey) {
-		return nil, errors.New("alipay: the app private key does not match the public key in the app public-key certificate")
-	}
-	aliCert, err := firstCert(ks.alipayCert)
-	if err != nil {
-		return nil, fmt.Errorf("alipay: Alipay public-key certificate: %w", err)
-	}
-	if _, ok := aliCert.PublicKey.(*rsa.PublicKey); !ok {
-		return nil, errors.New("alipay: Alipay public-key certificate: not an RSA key")
-	}
-	if err := checkRoot(ks.rootCert); err != nil {
-		return nil, fmt.Errorf("alipay: Alipay root certificate: %w", err)
+	if err := ks.loadCerts(cfg, priv); err != nil {
+		return nil, err
 	}
 	return ks, nil
 }
 
-// load hands the checked material to the SDK client.
+// loadCerts parses the three certificates of certificate mode and computes the root SN.
+func (ks *keySet) loadCerts(cfg Config, priv *rsa.PrivateKey) error {
+	ks.appCert, ks.alipayCert, ks.rootCert = bytes.TrimSpace(cfg.AppCertPEM), bytes.TrimSpace(cfg.AlipayCertPEM), bytes.TrimSpace(cfg.RootCertPEM)
+	appCert, err := firstCert(ks.appCert)
+	if err != nil {
+		return fmt.Errorf("alipay: app public-key certificate: %w", err)
+	}
+	if pub, ok := appCert.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(&priv.PublicKey) {
+		return errors.New("alipay: the app private key does not match the public key in the app public-key certificate")
+	}
+	aliCert, err := firstCert(ks.alipayCert)
+	if err != nil {
+		return fmt.Errorf("alipay: Alipay public-key certificate: %w", err)
+	}
+	if _, ok := aliCert.PublicKey.(*rsa.PublicKey); !ok {
+		return errors.New("alipay: Alipay public-key certificate: not an RSA key")
+	}
+	if ks.roots, err = certs(ks.rootCert); err != nil {
+		return fmt.Errorf("alipay: Alipay root certificate: %w", err)
+	}
+	if ks.rootSN = rootCertSN(ks.roots); ks.rootSN == "" {
+		return errors.New("alipay: Alipay root certificate: no RSA-signed certificate in the bundle")
+	}
+	ks.alipayLeaf = aliCert
+	return nil
+}
+
+// load hands the checked material to the SDK client. The root bundle is not loaded: the
+// SDK would compute a wrong root SN for some bundles, so the channel sends its own
+// (rootSNParam).
 func (ks *keySet) load(client *alipay.Client) error {
 	if ks.publicKey != "" {
 		if err := client.LoadAliPayPublicKey(ks.publicKey); err != nil {
@@ -94,9 +110,6 @@ func (ks *keySet) load(client *alipay.Client) error {
 	}
 	if err := client.LoadAlipayCertPublicKey(string(ks.alipayCert)); err != nil {
 		return fmt.Errorf("alipay: Alipay public-key certificate: %w", err)
-	}
-	if err := client.LoadAliPayRootCert(string(ks.rootCert)); err != nil {
-		return fmt.Errorf("alipay: Alipay root certificate: %w", err)
 	}
 	return nil
 }
@@ -195,18 +208,4 @@ func firstCert(b []byte) (*x509.Certificate, error) {
 		return nil, err
 	}
 	return cs[0], nil
-}
-
-// checkRoot makes sure the bundle yields a root SN: the SDK silently sends none otherwise.
-func checkRoot(b []byte) error {
-	cs, err := certs(b)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
-		if c.SignatureAlgorithm == x509.SHA256WithRSA || c.SignatureAlgorithm == x509.SHA1WithRSA {
-			return nil
-		}
-	}
-	return errors.New("no RSA-signed certificate in the bundle")
 }

@@ -2,6 +2,9 @@ package alipay
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"maps"
 	"net/url"
 	"time"
 
@@ -30,15 +33,45 @@ func (c *Channel) VerifyNotification(form url.Values) (*payment.Notification, er
 		}
 	}
 	// The SDK would look up (and, in production mode, download) the certificate named by
-	// alipay_cert_sn. It is not part of the signed text; without it the configured Alipay
-	// key or certificate verifies, and a notification can never make us fetch anything.
+	// alipay_cert_sn. It is not part of the signed text and anyone can write it, so it is
+	// ignored: the configured key, or in certificate mode every trusted certificate, is tried.
 	delete(values, "alipay_cert_sn")
-	if err := c.client.VerifySign(context.Background(), values); err != nil {
+	if err := c.verifyNotifySign(values); err != nil {
 		c.log.Warn("alipay notification failed signature verification",
-			"out_trade_no", form.Get("out_trade_no"), "notify_id", form.Get("notify_id"))
+			slog.String("out_trade_no", form.Get("out_trade_no")), slog.String("notify_id", form.Get("notify_id")))
 		return nil, payment.Errorf(payment.CodeUnauthorized, "notification signature verification failed")
 	}
 	return parseNotification(form)
+}
+
+// verifyNotifySign checks a notification's signature. In certificate mode a notification
+// names no certificate, so every trusted certificate valid now is tried, newest first;
+// when none verifies, the trust store looks once for a certificate it lacks (certTrust.refresh)
+// and they are tried again.
+func (c *Channel) verifyNotifySign(values url.Values) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*c.timeout)
+	defer cancel()
+	if c.trust == nil {
+		return c.client.VerifySign(ctx, values)
+	}
+	if c.verifyWithTrusted(ctx, values) || (c.trust.refresh(ctx) && c.verifyWithTrusted(ctx, values)) {
+		return nil
+	}
+	return errors.New("no trusted Alipay certificate verifies the notification")
+}
+
+// verifyWithTrusted reports whether one of the trusted certificates valid now verifies
+// the notification. The SDK picks the key by alipay_cert_sn, which it leaves out of the
+// signed text.
+func (c *Channel) verifyWithTrusted(ctx context.Context, values url.Values) bool {
+	v := maps.Clone(values)
+	for _, tc := range c.trust.usable() {
+		v.Set("alipay_cert_sn", tc.sn)
+		if c.client.VerifySign(ctx, v) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // parseNotification reads a verified notification form.
