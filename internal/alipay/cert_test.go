@@ -7,25 +7,38 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
 
 // certChannel switches a fresh app to certificate mode and builds its channel.
 func certChannel(t *testing.T, e *env) (*Channel, string) {
+	t.Helper()
+	ch, appID, _ := certApp(t, e, nil)
+	return ch, appID
+}
+
+// certApp is certChannel with the channel's Config edited by edit (may be nil); it also
+// returns the certificates the sandbox issued.
+func certApp(t *testing.T, e *env, edit func(*Config)) (*Channel, string, *sandbox.CertBundle) {
 	t.Helper()
 	appID := fmt.Sprintf("2021%012d", appSeq.Add(1))
 	b, err := e.sb.IssueAppCert(appID, pubPEM(&testKey(t, 0).PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch, err := New(Config{
+	cfg := Config{
 		AppID: appID, PrivateKey: privPKCS1PEM(testKey(t, 0)),
 		AppCertPEM: b.AppCertPEM, AlipayCertPEM: b.AlipayCertPEM, RootCertPEM: b.RootCertPEM,
-		GatewayURL: e.gateway, SellerID: e.sb.SellerID(appID), Timeout: 5 * time.Second,
-	})
+		GatewayURL: e.gateway, SellerID: e.sb.SellerID(appID), Timeout: 30 * time.Second, // generous: a loaded machine
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	ch, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ch, appID
+	return ch, appID, b
 }
 
 func TestCertModeEndToEnd(t *testing.T) {

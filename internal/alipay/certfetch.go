@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 var (
@@ -105,7 +106,7 @@ func (t *certTrust) failed() {
 func (t *certTrust) succeeded() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.failures, t.retryAt = 0, t.retryAt.AddDate(-1, 0, 0)
+	t.failures, t.retryAt = 0, time.Time{}
 }
 
 // answer is shown the alipay_cert_sn of every certificate-mode answer before the SDK
@@ -133,27 +134,27 @@ func (t *certTrust) answer(ctx context.Context, sn string, signed bool) error {
 // cache (another instance may have downloaded it), then Alipay: the answer to a download of
 // the newest trusted certificate names Alipay's current one in alipay_cert_sn, and that
 // one is downloaded if unknown. Anyone can post a notification, so this runs at most once
-// per certRefreshEvery. It reports whether a certificate was added.
-func (t *certTrust) refresh(ctx context.Context) bool {
+// per certRefreshEvery; in between it only waits for a download or refresh in flight, so
+// that notifications arriving together all see its result. The caller compares
+// generation() before and after.
+func (t *certTrust) refresh(ctx context.Context) {
 	t.mu.Lock()
-	if t.now().Before(t.refreshAt) {
-		t.mu.Unlock()
-		return false
+	paused := t.now().Before(t.refreshAt)
+	if !paused {
+		t.refreshAt = t.now().Add(certRefreshEvery)
 	}
-	t.refreshAt = t.now().Add(certRefreshEvery)
-	before := len(t.certs)
 	t.mu.Unlock()
 	if t.acquire(ctx) != nil {
-		return false
+		return
 	}
 	defer t.release()
+	if paused {
+		return
+	}
 	t.fromCacheAll(ctx)
 	if current := t.current(ctx); current != "" {
 		_ = t.ensureHeld(ctx, current)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.certs) > before
 }
 
 // fromCacheAll trusts every certificate in the shared cache the trust store lacks and

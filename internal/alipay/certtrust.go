@@ -76,6 +76,7 @@ type certTrust struct {
 
 	mu        sync.Mutex
 	certs     map[string]*trustedCert
+	gen       int       // bumped by every install
 	failures  int       // failed downloads in a row
 	retryAt   time.Time // no download before this
 	refreshAt time.Time // no notification-triggered refresh before this
@@ -132,7 +133,15 @@ func (t *certTrust) install(leaf *x509.Certificate) error {
 	defer t.mu.Unlock()
 	sn := certSN(leaf)
 	t.certs[sn] = &trustedCert{sn: sn, cert: leaf}
+	t.gen++
 	return nil
+}
+
+// generation changes whenever a certificate is added to the trust store.
+func (t *certTrust) generation() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.gen
 }
 
 // refuse records a refusal for LastCertRefusal, logs it and counts it. A certificate that

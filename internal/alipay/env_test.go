@@ -14,11 +14,13 @@ import (
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // env is a sandbox on httptest plus a notify_url that records every notification form.
 type env struct {
 	sb      *sandbox.Sandbox
+	base    string // the sandbox server's URL
 	gateway string
 	sink    *notifySink
 	close   func()
@@ -42,7 +44,7 @@ func TestMain(m *testing.M) {
 
 func sharedEnv(t *testing.T) *env {
 	t.Helper()
-	shared.once.Do(func() { shared.env, shared.err = startEnv() })
+	shared.once.Do(func() { shared.env, shared.err = startEnv(sandbox.Config{}) })
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
@@ -51,7 +53,13 @@ func sharedEnv(t *testing.T) *env {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e, err := startEnv()
+	return newEnvWith(t, sandbox.Config{})
+}
+
+// newEnvWith is newEnv with a sandbox configured by cfg (BaseURL is set here).
+func newEnvWith(t *testing.T, cfg sandbox.Config) *env {
+	t.Helper()
+	e, err := startEnv(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +67,11 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func startEnv() (*env, error) {
+func startEnv(cfg sandbox.Config) (*env, error) {
 	var h atomic.Pointer[sandbox.Sandbox]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) }))
-	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL})
+	cfg.BaseURL = srv.URL
+	sb, err := sandbox.New(cfg)
 	if err != nil {
 		srv.Close()
 		return nil, err
@@ -70,7 +79,7 @@ func startEnv() (*env, error) {
 	h.Store(sb)
 	sink := newNotifySink()
 	return &env{
-		sb: sb, gateway: srv.URL + "/sandbox/gateway.do", sink: sink,
+		sb: sb, base: srv.URL, gateway: srv.URL + "/sandbox/gateway.do", sink: sink,
 		close: func() { sb.Close(); srv.Close(); sink.srv.Close() },
 	}, nil
 }
@@ -173,13 +182,23 @@ func (s *notifySink) url() string { return s.srv.URL + "/notify/alipay" }
 // wait returns the first recorded form of the app for outTradeNo that match accepts.
 func (s *notifySink) wait(t *testing.T, appID, outTradeNo string, match func(url.Values) bool) url.Values {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
+	f, err := s.await(appID, outTradeNo, match)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// await is wait for goroutines other than the test's: it returns an error after
+// testutil.DefaultWait instead of failing the test.
+func (s *notifySink) await(appID, outTradeNo string, match func(url.Values) bool) (url.Values, error) {
+	deadline := time.After(testutil.DefaultWait)
 	for {
 		s.mu.Lock()
 		for _, f := range s.forms {
 			if f.Get("app_id") == appID && f.Get("out_trade_no") == outTradeNo && match(f) {
 				s.mu.Unlock()
-				return f
+				return f, nil
 			}
 		}
 		arrived := s.arrived
@@ -187,7 +206,7 @@ func (s *notifySink) wait(t *testing.T, appID, outTradeNo string, match func(url
 		select {
 		case <-arrived:
 		case <-deadline:
-			t.Fatalf("no matching notification for %s", outTradeNo)
+			return nil, fmt.Errorf("no matching notification for %s", outTradeNo)
 		}
 	}
 }

@@ -46,15 +46,20 @@ func (c *Channel) VerifyNotification(form url.Values) (*payment.Notification, er
 
 // verifyNotifySign checks a notification's signature. In certificate mode a notification
 // names no certificate, so every trusted certificate valid now is tried, newest first;
-// when none verifies, the trust store looks once for a certificate it lacks (certTrust.refresh)
-// and they are tried again.
+// when none verifies, the trust store looks for a certificate it lacks (certTrust.refresh)
+// and, if one was added meanwhile, they are tried again.
 func (c *Channel) verifyNotifySign(values url.Values) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*c.timeout)
 	defer cancel()
 	if c.trust == nil {
 		return c.client.VerifySign(ctx, values)
 	}
-	if c.verifyWithTrusted(ctx, values) || (c.trust.refresh(ctx) && c.verifyWithTrusted(ctx, values)) {
+	gen := c.trust.generation()
+	if c.verifyWithTrusted(ctx, values) {
+		return nil
+	}
+	c.trust.refresh(ctx)
+	if c.trust.generation() != gen && c.verifyWithTrusted(ctx, values) {
 		return nil
 	}
 	return errors.New("no trusted Alipay certificate verifies the notification")
