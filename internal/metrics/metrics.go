@@ -26,6 +26,7 @@ const DepthTimeout = 5 * time.Second
 type Metrics struct {
 	reg           *prometheus.Registry
 	log           *slog.Logger
+	alipayCerts   *prometheus.CounterVec // certs.go
 	httpRequests  *prometheus.CounterVec
 	httpDuration  *prometheus.HistogramVec
 	alipayCalls   *prometheus.CounterVec
@@ -42,6 +43,7 @@ func New(depths func(context.Context) (payment.QueueDepths, error), logger *slog
 		logger = slog.New(slog.DiscardHandler)
 	}
 	m := &Metrics{reg: prometheus.NewRegistry(), log: logger}
+	m.registerCerts()
 	m.httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "f2fpay_http_requests_total",
 		Help: "HTTP requests served, by method, route pattern and status."}, []string{"method", "route", "status"})
 	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "f2fpay_http_request_duration_seconds",
