@@ -15,7 +15,8 @@ import (
 type CertCache interface {
 	// GetAlipayCert returns the PEM stored under sn, or nil and no error when there is none.
 	GetAlipayCert(ctx context.Context, sn string) ([]byte, error)
-	// PutAlipayCert stores pem under sn. Storing an SN again keeps the first PEM.
+	// PutAlipayCert stores pem under sn, replacing what was there: the channel stores only
+	// certificates that passed its checks, so this also heals an entry that did not.
 	PutAlipayCert(ctx context.Context, sn string, pem []byte) error
 	// ListAlipayCerts returns every stored certificate, PEM by SN.
 	ListAlipayCerts(ctx context.Context) (map[string][]byte, error)
@@ -37,16 +38,14 @@ func (m *MemoryCertCache) GetAlipayCert(_ context.Context, sn string) ([]byte, e
 	return slices.Clone(m.m[sn]), nil
 }
 
-// PutAlipayCert stores a copy of pem under sn unless sn is stored already. It never fails.
+// PutAlipayCert stores a copy of pem under sn, replacing what was there. It never fails.
 func (m *MemoryCertCache) PutAlipayCert(_ context.Context, sn string, pem []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.m == nil {
 		m.m = make(map[string][]byte)
 	}
-	if _, ok := m.m[sn]; !ok {
-		m.m[sn] = slices.Clone(pem)
-	}
+	m.m[sn] = slices.Clone(pem)
 	return nil
 }
 

@@ -156,27 +156,8 @@ func TestAlipayCertRotationMidRun(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	// Nothing closed wrongly: every order is paid at Alipay, and closing it is refused.
-	for i := range orders {
-		id := fmt.Sprintf("o-rot-%03d", i)
-		if tr, err := chA.Query(bg, id); err != nil || tr.Status != payment.TradeSuccess {
-			t.Errorf("query %s after the run: %+v, %v", id, tr, err)
-		}
-		if err := chA.Close(bg, id); subCode(err) != subStatusError {
-			t.Errorf("close of paid %s: %v", id, err)
-		}
-	}
-	calls, unknown := [2]int{}, [2]int{}
-	for _, c := range rec.calls {
-		ph := 0
-		if r.after(c.CreatedAt) {
-			ph = 1
-		}
-		calls[ph]++
-		if c.Outcome == outcomeUnknown {
-			unknown[ph]++
-		}
-	}
+	r.checkPaid(orders)
+	calls, unknown := r.phases(rec)
 	if calls[1] == 0 || r.notes[1] == 0 || len(r.paidAfter) == 0 {
 		t.Fatalf("the renewal came too late to test anything: %v calls, %v notifications after", calls, r.notes)
 	}
@@ -194,13 +175,56 @@ func TestAlipayCertRotationMidRun(t *testing.T) {
 	if sn, _ := cache.GetAlipayCert(bg, r.rotationSN); sn == nil {
 		t.Fatal("the new certificate is not in the shared cache")
 	}
-	// Instance B, same cache: its first answer from the new certificate costs no download.
+	r.otherInstances(chB, chC, evB, evC)
+	t.Logf("rotation mid-run: Alipay calls before the renewal %d (unknown %d), after %d (unknown %d); "+
+		"notifications before %d (refused %d), after %d (refused %d); certificates refused %d; "+
+		"downloads %d (proxy saw %d); instance B: %d from the shared cache, %d downloads; instance C (notification first): %d downloads",
+		calls[0], unknown[0], calls[1], unknown[1], r.notes[0], r.refused[0], r.notes[1], r.refused[1],
+		evA.get(CertEventRefused), evA.get(CertEventDownloaded), px.downloads.Load(),
+		evB.get(CertEventShared), evB.get(CertEventDownloaded), evC.get(CertEventDownloaded))
+}
+
+// checkPaid: nothing was closed wrongly. Every order is paid at Alipay and closing it is
+// refused.
+func (r *rotationRun) checkPaid(orders int) {
+	for i := range orders {
+		id := fmt.Sprintf("o-rot-%03d", i)
+		if tr, err := r.ch.Query(bg, id); err != nil || tr.Status != payment.TradeSuccess {
+			r.t.Errorf("query %s after the run: %+v, %v", id, tr, err)
+		}
+		if err := r.ch.Close(bg, id); subCode(err) != subStatusError {
+			r.t.Errorf("close of paid %s: %v", id, err)
+		}
+	}
+}
+
+// phases counts the recorded calls, and the unknown ones, by phase.
+func (r *rotationRun) phases(rec *recorder) (calls, unknown [2]int) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, c := range rec.calls {
+		ph := 0
+		if r.after(c.CreatedAt) {
+			ph = 1
+		}
+		calls[ph]++
+		if c.Outcome == outcomeUnknown {
+			unknown[ph]++
+		}
+	}
+	return calls, unknown
+}
+
+// otherInstances checks two more instances built before the renewal. B shares A's cache:
+// its first answer from the new certificate costs no download. C has its own cache and
+// made no call since: a notification signed with the new certificate, which its configured
+// one cannot verify, makes it find the new one.
+func (r *rotationRun) otherInstances(chB, chC *Channel, evB, evC *eventCount) {
+	t := r.t
 	if _, err := chB.Query(bg, "o-rot-000"); err != nil || evB.get(CertEventShared) != 1 || evB.get(CertEventDownloaded) != 0 {
 		t.Fatalf("second instance: %v, events %v", err, evB.n)
 	}
-	// Instance C, own cache, no call since the renewal: a notification signed with the new
-	// certificate, which its configured one cannot verify, makes it find the new one.
-	form, err := e.sink.await(appID, r.paidAfter[0], isPayment)
+	form, err := r.e.sink.await(r.appID, r.paidAfter[0], isPayment)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +234,6 @@ func TestAlipayCertRotationMidRun(t *testing.T) {
 	if _, err := chC.VerifyNotification(form); err != nil || evC.get(CertEventDownloaded) != 1 {
 		t.Fatalf("notification-first instance: %v, events %v", err, evC.n)
 	}
-	t.Logf("rotation mid-run: Alipay calls before the renewal %d (unknown %d), after %d (unknown %d); "+
-		"notifications before %d (refused %d), after %d (refused %d); certificates refused %d; "+
-		"downloads %d (proxy saw %d); instance B: %d from the shared cache, %d downloads; instance C (notification first): %d downloads",
-		calls[0], unknown[0], calls[1], unknown[1], r.notes[0], r.refused[0], r.notes[1], r.refused[1],
-		evA.get(CertEventRefused), evA.get(CertEventDownloaded), px.downloads.Load(),
-		evB.get(CertEventShared), evB.get(CertEventDownloaded), evC.get(CertEventDownloaded))
 }
 
 // sameApp builds another channel (another gateway instance) for an app in certificate mode.

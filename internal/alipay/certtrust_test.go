@@ -165,17 +165,33 @@ func TestCertDownloadPacing(t *testing.T) {
 	if tr.mayDownload() != true || tr.failures != 0 {
 		t.Fatal("a success must end the pause")
 	}
-	// Another instance on the same cache trusts it without downloading; a poisoned cache
-	// entry is refused and the certificate downloaded instead.
-	other, oev := unitTrust(p, clk, cache, func(context.Context, string) ([]byte, string, error) { fetches++; return serve, "", nil })
-	if err := other.ensure(ctx, sn); err != nil || fetches != 3 || oev.get(CertEventShared) != 1 {
+}
+
+// TestCertCacheShared: an instance on the cache another one filled trusts the certificate
+// without downloading; a poisoned cache entry is refused, the certificate downloaded, and
+// the entry replaced.
+func TestCertCacheShared(t *testing.T) {
+	p := newTestPKI(t)
+	clk := &testClock{t: time.Now()}
+	good := p.leaf(t, clk.Now().Add(-time.Hour))
+	sn, forged, ctx := certSN(good), testKey(t, 1), context.Background()
+	bad := pemOf(issue(t, &x509.Certificate{Subject: good.Issuer, SerialNumber: good.SerialNumber}, nil, &forged.PublicKey, forged))
+	fetches := 0
+	fetch := func(context.Context, string) ([]byte, string, error) { fetches++; return pemOf(good, p.inter), "", nil }
+	cache := &MemoryCertCache{}
+	_ = cache.PutAlipayCert(ctx, sn, pemOf(good, p.inter))
+	other, oev := unitTrust(p, clk, cache, fetch)
+	if err := other.ensure(ctx, sn); err != nil || fetches != 0 || oev.get(CertEventShared) != 1 {
 		t.Fatalf("shared: %v, %d downloads, events %v", err, fetches, oev.n)
 	}
 	poisoned := &MemoryCertCache{}
 	_ = poisoned.PutAlipayCert(ctx, sn, bad)
-	third, tev := unitTrust(p, clk, poisoned, func(context.Context, string) ([]byte, string, error) { fetches++; return serve, "", nil })
-	if err := third.ensure(ctx, sn); err != nil || fetches != 4 || tev.get(CertEventRefused) != 1 || tev.get(CertEventDownloaded) != 1 {
+	third, tev := unitTrust(p, clk, poisoned, fetch)
+	if err := third.ensure(ctx, sn); err != nil || fetches != 1 || tev.get(CertEventRefused) != 1 || tev.get(CertEventDownloaded) != 1 {
 		t.Fatalf("poisoned cache: %v, %d downloads, events %v", err, fetches, tev.n)
+	}
+	if got, _ := poisoned.GetAlipayCert(ctx, sn); string(got) != string(pemOf(good, p.inter)) {
+		t.Fatal("the poisoned entry was not replaced by the checked certificate")
 	}
 }
 
