@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"Relay", testRelay},
 		// Queue depths for GET /metrics: depth.go.
 		{"QueueDepths", testQueueDepths},
+		// The Alipay channel's certificate cache: alipaycert.go.
+		{"AlipayCerts", testAlipayCerts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
