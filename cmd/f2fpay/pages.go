@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/metrics"
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
@@ -44,6 +45,7 @@ func newPages(svc *payment.Service, o gatewayOptions) (*notifier.Notifier, *web.
 type callLog struct {
 	store   atomic.Value
 	metrics atomic.Pointer[metrics.Metrics]
+	certs   alipay.MemoryCertCache // until the store is attached (certcache.go)
 }
 
 func (l *callLog) attach(st payment.Store) { l.store.Store(st) }

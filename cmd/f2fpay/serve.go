@@ -33,7 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := newLogger(stderr, cfg.LogFormat)
 	calls := &callLog{}
-	ch, err := buildChannel(cfg, calls.record)
+	ch, err := buildChannel(cfg, calls)
 	if err != nil {
 		return fail(stderr, "invalid configuration: %v", err)
 	}
@@ -124,11 +124,14 @@ func gatewayURL(v string) string {
 	return v
 }
 
-func buildChannel(cfg *Config, record func(payment.ChannelCall)) (*alipay.Channel, error) {
+// buildChannel builds the Alipay channel; calls receives its call records, and in
+// certificate mode keeps its certificates and counts their events (certcache.go).
+func buildChannel(cfg *Config, calls *callLog) (*alipay.Channel, error) {
 	a := cfg.Alipay
 	return alipay.New(alipay.Config{
 		AppID: a.AppID, PrivateKey: a.PrivateKey, AlipayPublicKey: a.AlipayPublicKey,
 		AppCertPEM: []byte(a.AppCert), AlipayCertPEM: []byte(a.AlipayCert), RootCertPEM: []byte(a.RootCert),
-		GatewayURL: gatewayURL(a.Gateway), SellerID: a.SellerID, Timeout: a.Timeout, Recorder: record,
+		GatewayURL: gatewayURL(a.Gateway), SellerID: a.SellerID, Timeout: a.Timeout, Recorder: calls.record,
+		CertCache: calls, OnCertEvent: calls.certEvent,
 	})
 }
