@@ -5,6 +5,7 @@ import "testing"
 func TestAlipayCertEvents(t *testing.T) {
 	t.Parallel()
 	m := New(nil, nil)
+	wantLines(t, scrape(t, m), `f2fpay_alipay_cert_events_total{kind="refused"} 0`)
 	m.ObserveAlipayCertEvent("refused")
 	m.ObserveAlipayCertEvent("refused")
 	m.ObserveAlipayCertEvent("downloaded")
