@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -101,15 +102,27 @@ func TestCertModeConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	// The Alipay certificate of another sandbox does not chain to this root: refused at once.
+	// The Alipay certificate of another sandbox: it does not chain to this root, which is
+	// said at start. This sandbox's answers name its own certificate, which does chain to
+	// the configured root: it is downloaded, checked and trusted.
 	other := newEnv(t)
 	ob, err := other.sb.IssueAppCert(appID, pubPEM(&testKey(t, 0).PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs, ev := &logBuffer{}, &eventCount{}
 	cfg := base
-	cfg.AlipayCertPEM, cfg.GatewayURL = ob.AlipayCertPEM, e.gateway
-	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "Alipay public-key certificate: chain against the Alipay root certificate") {
-		t.Fatalf("foreign Alipay certificate: %v", err)
+	cfg.AlipayCertPEM, cfg.GatewayURL, cfg.OnCertEvent = ob.AlipayCertPEM, e.gateway, ev.add
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	ch, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"the configured Alipay public-key certificate fails the checks") ||
+		!strings.Contains(logs.String(), "reason=chain") {
+		t.Fatalf("no warning at start:\n%s", logs)
+	}
+	if tr, err := ch.Query(bg, "o-whatever"); err != nil || tr.Status != payment.TradeNotExist || ev.get(CertEventDownloaded) != 1 {
+		t.Fatalf("query: %+v, %v, events %v", tr, err, ev.n)
 	}
 }

@@ -19,9 +19,10 @@ import (
 const methodCertDownload = "alipay.open.app.alipaycert.download"
 
 // newCertTrust builds the trust store of certificate mode around the configured Alipay
-// certificate, which must chain to the configured root bundle (outside its dates it is
-// kept, but verifies nothing). Errors name the failed check.
-func newCertTrust(cfg Config, ks *keySet, log *slog.Logger) (*certTrust, error) {
+// certificate. That one is trusted as configured, as the official SDKs do, even when it
+// fails the checks a downloaded certificate must pass (Alipay's sandbox, for one, issues its
+// certificates under a test root); a warning says so, since its renewals will be refused.
+func newCertTrust(cfg Config, ks *keySet, log *slog.Logger) *certTrust {
 	roots := x509.NewCertPool()
 	for _, r := range ks.roots {
 		roots.AddCert(r)
@@ -34,14 +35,12 @@ func newCertTrust(cfg Config, ks *keySet, log *slog.Logger) (*certTrust, error) 
 		sem: make(chan struct{}, 1), certs: map[string]*trustedCert{}}
 	sn := certSN(ks.alipayLeaf)
 	if _, r := t.check(ks.alipayCert, sn, "configuration"); r != nil {
-		if r.Reason != RefusedExpired {
-			return nil, fmt.Errorf("alipay: Alipay public-key certificate: %s against the Alipay root certificate: %s", r.Reason, r.Detail)
-		}
-		log.Warn("the configured Alipay public-key certificate is outside its validity dates; a new one is downloaded when Alipay signs with it",
-			slog.String("alipay_cert_sn", sn), slog.String("detail", r.Detail))
+		log.Warn("the configured Alipay public-key certificate fails the checks against the configured root bundle; "+
+			"it is used as configured, but a renewed certificate that fails them too will be refused",
+			slog.String("alipay_cert_sn", sn), slog.String("reason", r.Reason), slog.String("detail", r.Detail))
 	}
 	t.certs[sn] = &trustedCert{sn: sn, cert: ks.alipayLeaf}
-	return t, nil
+	return t
 }
 
 // startCertMode connects the trust store to the channel's SDK client, and builds the

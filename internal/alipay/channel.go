@@ -85,8 +85,8 @@ type Channel struct {
 var _ payment.Channel = (*Channel)(nil)
 
 // New checks cfg and builds the Channel. Its errors name the problem: a missing AppID, an
-// unparseable key or certificate, a mix of the two modes, an Alipay certificate that does
-// not chain to the root bundle, a bad gateway URL. It does not call Alipay.
+// unparseable key or certificate, a mix of the two modes, a bad gateway URL. It does not
+// call Alipay.
 func New(cfg Config) (*Channel, error) {
 	if cfg.AppID == "" {
 		return nil, errors.New("alipay: AppID is required")
@@ -114,9 +114,7 @@ func New(cfg Config) (*Channel, error) {
 	hc := &http.Client{Timeout: timeout}
 	var trust *certTrust
 	if keys.rootSN != "" {
-		if trust, err = newCertTrust(cfg, keys, log); err != nil {
-			return nil, err
-		}
+		trust = newCertTrust(cfg, keys, log)
 		hc.Transport = envelopeTransport{base: http.DefaultTransport, onAnswer: trust.answer}
 	}
 	client, err := newSDK(cfg.AppID, keys.privateKey, gateway, hc)
