@@ -62,13 +62,13 @@ func New(baseURL, appID, secret string, opts ...Option) *Client {
 // false when an order with the same out_trade_no and the same parameters already existed
 // (200). Errors: *Error with INVALID_PARAMETER, CONFLICT, UPSTREAM_REJECTED,
 // UPSTREAM_UNAVAILABLE (safe to repeat), and the transport's errors.
-func (c *Client) Create(ctx context.Context, req CreateRequest) (*Payment, bool, error) {
-	var p Payment
-	status, err := c.do(ctx, http.MethodPost, "/api/v1/payment/create", nil, req, &p)
+func (c *Client) Create(ctx context.Context, req CreateRequest) (p *Payment, created bool, err error) {
+	var out Payment
+	status, err := c.do(ctx, http.MethodPost, "/api/v1/payment/create", nil, req, &out)
 	if err != nil {
 		return nil, false, err
 	}
-	return &p, status == http.StatusCreated, nil
+	return &out, status == http.StatusCreated, nil
 }
 
 // Query returns the order. Errors: NOT_FOUND, and UPSTREAM_* with Sync.
@@ -124,7 +124,7 @@ func (c *Client) RefundQuery(ctx context.Context, outTradeNo, refundNo string) (
 func (c *Client) List(ctx context.Context, opts ListOptions) (*PaymentList, error) {
 	q := url.Values{}
 	if opts.Status != "" {
-		q.Set("status", opts.Status)
+		q.Set("status", string(opts.Status))
 	}
 	if opts.Limit != 0 {
 		q.Set("limit", strconv.Itoa(opts.Limit))

@@ -5,12 +5,16 @@ import (
 	"time"
 )
 
-// Order statuses (SPEC §2.2).
+// Status is an order's state (docs/api.md, "Payment"). A partial refund leaves an order
+// paid, with a non-zero RefundedAmount.
+type Status string
+
+// Order statuses.
 const (
-	StatusPending  = "pending"
-	StatusPaid     = "paid"
-	StatusClosed   = "closed"
-	StatusRefunded = "refunded"
+	StatusPending  Status = "pending"  // QR issued, not paid
+	StatusPaid     Status = "paid"     // paid; partial refunds keep it here
+	StatusClosed   Status = "closed"   // never paid: closed or expired
+	StatusRefunded Status = "refunded" // paid, then refunded in full
 )
 
 // Refund statuses.
@@ -35,7 +39,7 @@ type Payment struct {
 	TotalAmount    string            `json:"total_amount"`
 	Subject        string            `json:"subject"`
 	Body           string            `json:"body"`
-	Status         string            `json:"status"`
+	Status         Status            `json:"status"`
 	TradeNo        string            `json:"trade_no"`
 	BuyerLogonID   string            `json:"buyer_logon_id"`
 	QRCode         string            `json:"qr_code"`
@@ -136,7 +140,7 @@ type QueryOptions struct {
 
 // ListOptions filter and page List.
 type ListOptions struct {
-	Status string // "" = any
+	Status Status // "" = any
 	Limit  int    // 0 = the server's default (20); at most 100
 	Cursor string // the NextCursor of the previous page
 }

@@ -68,7 +68,7 @@ func TestFaultyNotificationsConverge(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := want[i%4]
-		if o.Status != w.status || o.RefundedAmount != w.refunded {
+		if string(o.Status) != w.status || o.RefundedAmount != w.refunded {
 			t.Errorf("%s: %s refunded %s; want %s %s", no, o.Status, o.RefundedAmount, w.status, w.refunded)
 		}
 		if i%4 != 3 {

@@ -141,7 +141,7 @@ func (p *program) waitStatus(outTradeNo, status string) *client.Payment {
 		if err != nil {
 			p.t.Fatal(err)
 		}
-		if o.Status == status {
+		if string(o.Status) == status {
 			return o
 		}
 		if time.Now().After(deadline) {

@@ -91,7 +91,7 @@ func (c *cluster) countScale(ctx context.Context, cl *client.Client, orders int)
 				want = "paid/" + strconv.FormatInt(refunded, 10)
 			}
 		}
-		got := p.Status + "/" + strconv.FormatInt(fen(p.RefundedAmount), 10)
+		got := string(p.Status) + "/" + strconv.FormatInt(fen(p.RefundedAmount), 10)
 		if got != want {
 			x.StateMismatch++
 			if x.firstMismatch == "" {
