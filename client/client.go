@@ -1,5 +1,5 @@
-// Package client is the Go client of the f2fpay merchant API (SPEC §2). It signs every
-// request with the client's secret as §2.1 specifies, decodes answers into typed objects
+// Package client is the Go client of the f2fpay merchant API (docs/api.md). It signs every
+// request with the client's secret as docs/api.md ("Authentication") specifies, decodes answers into typed objects
 // and error answers into *Error.
 //
 //	c := client.New("https://pay.example.com", appID, secret)
@@ -207,7 +207,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return resp.StatusCode, nil
 }
 
-// sign sets the four authentication headers of SPEC §2.1 on req.
+// sign sets the four authentication headers (docs/api.md, "Authentication") on req.
 func (c *Client) sign(req *http.Request, body []byte) {
 	ts := strconv.FormatInt(c.now().Unix(), 10)
 	nonce := NewNonce()

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Error codes of the merchant API (SPEC §2.3).
+// Error codes of the merchant API (docs/api.md, "Errors").
 const (
 	CodeInvalidParameter    = "INVALID_PARAMETER"
 	CodeUnauthorized        = "UNAUTHORIZED"

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Sign returns the lowercase hex X-Signature of a merchant API request (SPEC §2.1):
+// Sign returns the lowercase hex X-Signature of a merchant API request (docs/api.md, "Authentication"):
 //
 //	HMAC-SHA256(secret, METHOD "\n" PATH "\n" CANONICAL_QUERY "\n" X-Timestamp "\n" X-Nonce "\n" hex(sha256(body)))
 //
@@ -73,7 +73,7 @@ func encode(s string) string {
 }
 
 // VerifyWebhook reports whether signature (the X-F2FPay-Signature header) is the lowercase
-// hex HMAC-SHA256 under secret of timestamp + "." + body (SPEC §4), comparing in constant
+// hex HMAC-SHA256 under secret of timestamp + "." + body (docs/api.md, "Webhooks"), comparing in constant
 // time. body must be the exact bytes received. Check the timestamp's age separately (and
 // deduplicate by the X-F2FPay-Event-Id) to refuse replays.
 func VerifyWebhook(secret string, timestamp, signature string, body []byte) bool {
