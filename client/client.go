@@ -1,6 +1,6 @@
 // Package client is the Go client of the f2fpay merchant API (docs/api.md). It signs every
-// request with the client's secret as docs/api.md ("Authentication") specifies, decodes answers into typed objects
-// and error answers into *Error.
+// request with the client's secret as the reference's "Authentication" specifies, decodes
+// answers into typed objects and error answers into *Error.
 //
 //	c := client.New("https://pay.example.com", appID, secret)
 //	p, created, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "A1", TotalAmount: "9.90", Subject: "Cola"})
