@@ -298,27 +298,3 @@ func checkBounds(t *testing.T, where, name, row string, s *openapi3.Schema) {
 		}
 	}
 }
-
-// diffSets reports every key in one set and not in the other.
-func diffSets(t *testing.T, aName string, a map[string]bool, bName string, b map[string]bool) {
-	t.Helper()
-	var onlyA, onlyB []string
-	for k := range a {
-		if !b[k] {
-			onlyA = append(onlyA, k)
-		}
-	}
-	for k := range b {
-		if !a[k] {
-			onlyB = append(onlyB, k)
-		}
-	}
-	slices.Sort(onlyA)
-	slices.Sort(onlyB)
-	for _, k := range onlyA {
-		t.Errorf("%s has %q; %s does not", aName, k, bName)
-	}
-	for _, k := range onlyB {
-		t.Errorf("%s has %q; %s does not", bName, k, aName)
-	}
-}

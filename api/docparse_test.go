@@ -3,6 +3,7 @@ package api_test
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -189,4 +190,28 @@ func (tb mdTable) column(name string) int {
 		}
 	}
 	return -1
+}
+
+// diffSets reports every key in one set and not in the other.
+func diffSets(t *testing.T, aName string, a map[string]bool, bName string, b map[string]bool) {
+	t.Helper()
+	var onlyA, onlyB []string
+	for k := range a {
+		if !b[k] {
+			onlyA = append(onlyA, k)
+		}
+	}
+	for k := range b {
+		if !a[k] {
+			onlyB = append(onlyB, k)
+		}
+	}
+	slices.Sort(onlyA)
+	slices.Sort(onlyB)
+	for _, k := range onlyA {
+		t.Errorf("%s has %q; %s does not", aName, k, bName)
+	}
+	for _, k := range onlyB {
+		t.Errorf("%s has %q; %s does not", bName, k, aName)
+	}
 }
