@@ -1,0 +1,94 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+)
+
+// Validate refuses a `serve` configuration that cannot work, naming every problem at once
+// (errors.Join), each with the YAML key and the variable that set it. It fills Listen with
+// DefaultListen when it is empty. Reachability (database, Redis, NATS) is checked at start.
+func (c *Config) Validate() error {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	var errs []error
+	need := func(v, what string) {
+		if strings.TrimSpace(v) == "" {
+			errs = append(errs, fmt.Errorf("%s is missing", what))
+		}
+	}
+	need(c.PublicURL, "public_url (F2FPAY_PUBLIC_URL)")
+	need(c.Database, "database (F2FPAY_DATABASE), e.g. sqlite:/var/lib/f2fpay/f2fpay.db")
+	need(c.MasterKey, "master_key (F2FPAY_MASTER_KEY or F2FPAY_MASTER_KEY_FILE)")
+	need(c.Alipay.AppID, "alipay.app_id (F2FPAY_ALIPAY_APP_ID)")
+	need(c.Alipay.PrivateKey, "alipay.private_key (F2FPAY_ALIPAY_PRIVATE_KEY or _FILE)")
+	if c.Alipay.CertMode() {
+		need(c.Alipay.AppCert, "alipay.app_cert")
+		need(c.Alipay.AlipayCert, "alipay.alipay_cert")
+		need(c.Alipay.RootCert, "alipay.root_cert")
+	} else {
+		need(c.Alipay.AlipayPublicKey, "alipay.alipay_public_key (F2FPAY_ALIPAY_PUBLIC_KEY or _FILE)")
+	}
+	if c.PublicURL != "" && payment.CheckWebhookURL("public_url", c.PublicURL) != nil {
+		errs = append(errs, errors.New("public_url must be an absolute http(s) URL"))
+	}
+	if c.MasterKey != "" {
+		if _, err := secretbox.New(c.MasterKey); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Alipay.PrivateKey != "" {
+		if err := CheckKeyPair(c.Alipay.PrivateKey, c.Alipay.AppPublicKey); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(append(errs, c.checkTuning()...)...)
+}
+
+// checkTuning checks the settings that have defaults; demo checks these too.
+func (c *Config) checkTuning() []error {
+	var errs []error
+	if c.LatePayment != "" && c.LatePayment != payment.LatePaymentRecord && c.LatePayment != payment.LatePaymentRefund {
+		errs = append(errs, errors.New("late_payment must be record or refund"))
+	}
+	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, errors.New("log_format must be json or text"))
+	}
+	if (c.TLS.Listen != "") != (c.TLS.CertFile != "" && c.TLS.KeyFile != "") {
+		errs = append(errs, errors.New("tls.listen needs tls.cert_file and tls.key_file (and the other way round)"))
+	}
+	if err := CheckProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Metrics.Listen != "" && (c.Metrics.Listen == c.Listen || c.Metrics.Listen == c.TLS.Listen) {
+		errs = append(errs, errors.New("metrics.listen must be an address of its own, not listen or tls.listen"))
+	}
+	if c.Webhooks.Concurrency < 0 {
+		errs = append(errs, errors.New("webhooks.concurrency must not be negative"))
+	}
+	return errs
+}
+
+// CheckTuning is Validate for `demo`, which makes its own keys, database and URL: it checks
+// only the settings the demo takes from the environment.
+func (c *Config) CheckTuning() error { return errors.Join(c.checkTuning()...) }
+
+// CheckProxies refuses a trusted proxy that is neither an IP nor a CIDR, so that a typo is a
+// start-up error rather than a panic when the HTTP engine is built.
+func CheckProxies(proxies []string) error {
+	for _, p := range proxies {
+		if _, _, err := net.ParseCIDR(p); err == nil {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			return fmt.Errorf("trusted_proxies: %q is neither an IP address nor a CIDR", p)
+		}
+	}
+	return nil
+}

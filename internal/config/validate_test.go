@@ -1,0 +1,133 @@
+package config
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+)
+
+var testKeys = sync.OnceValue(func() [2]*rsa.PrivateKey {
+	var ks [2]*rsa.PrivateKey
+	for i := range ks {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		ks[i] = k
+	}
+	return ks
+})
+
+func privPEM(k *rsa.PrivateKey) string {
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+func pubPEM(k *rsa.PrivateKey) string {
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// validConfig is a serve configuration that passes Validate.
+func validConfig() *Config {
+	ks := testKeys()
+	return &Config{
+		PublicURL: "https://pay.example.com", Database: "sqlite:/tmp/f2fpay.db", MasterKey: secretbox.NewKey(),
+		Alipay: AlipayConfig{AppID: "2021000000000001", PrivateKey: privPEM(ks[0]), AppPublicKey: pubPEM(ks[0]),
+			AlipayPublicKey: pubPEM(ks[1])},
+	}
+}
+
+func TestValidateAcceptsAndDefaults(t *testing.T) {
+	c := validConfig()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != DefaultListen {
+		t.Fatalf("listen defaulted to %q", c.Listen)
+	}
+	c.Alipay.AlipayPublicKey = ""
+	c.Alipay.AppCert, c.Alipay.AlipayCert, c.Alipay.RootCert = "app", "alipay", "root"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("certificate mode: %v", err)
+	}
+}
+
+// TestValidateNamesEachProblem: each broken setting alone gives exactly its own message.
+func TestValidateNamesEachProblem(t *testing.T) {
+	ks := testKeys()
+	for _, c := range []struct {
+		name   string
+		mutate func(*Config)
+		want   []string
+	}{
+		{"no public_url", func(c *Config) { c.PublicURL = "" }, []string{"public_url (F2FPAY_PUBLIC_URL) is missing"}},
+		{"relative public_url", func(c *Config) { c.PublicURL = "pay.example.com" }, []string{"public_url must be an absolute http(s) URL"}},
+		{"no database", func(c *Config) { c.Database = " " }, []string{"database (F2FPAY_DATABASE), e.g. sqlite:/var/lib/f2fpay/f2fpay.db is missing"}},
+		{"no master key", func(c *Config) { c.MasterKey = "" }, []string{"master_key (F2FPAY_MASTER_KEY or F2FPAY_MASTER_KEY_FILE) is missing"}},
+		{"short master key", func(c *Config) { c.MasterKey = "c2hvcnQ=" }, []string{"master key must be 32 bytes in base64"}},
+		{"no app id", func(c *Config) { c.Alipay.AppID = "" }, []string{"alipay.app_id (F2FPAY_ALIPAY_APP_ID) is missing"}},
+		{"no private key", func(c *Config) { c.Alipay.PrivateKey = "" }, []string{"alipay.private_key (F2FPAY_ALIPAY_PRIVATE_KEY or _FILE) is missing"}},
+		{"garbled private key", func(c *Config) { c.Alipay.PrivateKey = "not a key!" }, []string{"the app private key is neither PEM nor base64"}},
+		{"private key of another kind", func(c *Config) { c.Alipay.PrivateKey = pubPEM(ks[0]) }, []string{"the app private key is not an RSA key in PKCS#1 or PKCS#8"}},
+		{"unreadable app public key", func(c *Config) { c.Alipay.AppPublicKey = "AAAA" }, []string{"the app public key cannot be read"}},
+		{"mismatched key pair", func(c *Config) { c.Alipay.AppPublicKey = pubPEM(ks[1]) }, []string{
+			"the app private key does not match app public key " + KeyFingerprint(&ks[1].PublicKey) +
+				" (its private key has public key " + KeyFingerprint(&ks[0].PublicKey) + ")"}},
+		{"no alipay public key", func(c *Config) { c.Alipay.AlipayPublicKey = "" }, []string{"alipay.alipay_public_key (F2FPAY_ALIPAY_PUBLIC_KEY or _FILE) is missing"}},
+		{"half certificate mode", func(c *Config) { c.Alipay.AppCert = "app" }, []string{"alipay.alipay_cert is missing", "alipay.root_cert is missing"}},
+		{"certificate mode without app cert", func(c *Config) { c.Alipay.AlipayCert, c.Alipay.RootCert = "a", "r" }, []string{"alipay.app_cert is missing"}},
+		{"late payment", func(c *Config) { c.LatePayment = "keep" }, []string{"late_payment must be record or refund"}},
+		{"log format", func(c *Config) { c.LogFormat = "xml" }, []string{"log_format must be json or text"}},
+		{"tls without files", func(c *Config) { c.TLS.Listen = ":8443" }, []string{"tls.listen needs tls.cert_file and tls.key_file"}},
+		{"tls files without listen", func(c *Config) { c.TLS.CertFile, c.TLS.KeyFile = "c", "k" }, []string{"tls.listen needs tls.cert_file and tls.key_file"}},
+		{"bad trusted proxy", func(c *Config) { c.TrustedProxies = []string{"10.0.0.1", "proxy.local"} }, []string{`trusted_proxies: "proxy.local" is neither an IP address nor a CIDR`}},
+		{"metrics on the main listener", func(c *Config) { c.Listen, c.Metrics.Listen = "127.0.0.1:8080", "127.0.0.1:8080" }, []string{"metrics.listen must be an address of its own"}},
+		{"negative concurrency", func(c *Config) { c.Webhooks.Concurrency = -1 }, []string{"webhooks.concurrency must not be negative"}},
+	} {
+		cfg := validConfig()
+		c.mutate(cfg)
+		err := cfg.Validate()
+		if err == nil {
+			t.Errorf("%s: accepted", c.name)
+			continue
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != len(c.want) {
+			t.Errorf("%s: %d messages, want %d:\n%v", c.name, len(lines), len(c.want), err)
+			continue
+		}
+		for i, want := range c.want {
+			if !strings.HasPrefix(lines[i], want) {
+				t.Errorf("%s: message %q; want it to start %q", c.name, lines[i], want)
+			}
+		}
+	}
+}
+
+func TestValidateNamesAllProblemsAtOnce(t *testing.T) {
+	err := (&Config{LatePayment: "x"}).Validate()
+	if err == nil {
+		t.Fatal("empty configuration accepted")
+	}
+	for _, want := range []string{"public_url", "database", "master_key", "alipay.app_id", "alipay.private_key", "alipay.alipay_public_key", "late_payment"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("no word of %s in:\n%v", want, err)
+		}
+	}
+}
+
+func TestCheckTuningIgnoresServeOnlySettings(t *testing.T) {
+	if err := (&Config{}).CheckTuning(); err != nil {
+		t.Fatalf("demo with no settings: %v", err)
+	}
+	if err := (&Config{TrustedProxies: []string{"nope"}}).CheckTuning(); err == nil || !strings.Contains(err.Error(), "trusted_proxies") {
+		t.Fatalf("bad proxy in demo: %v", err)
+	}
+}
