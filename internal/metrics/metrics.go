@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ type Metrics struct {
 	notifications *prometheus.CounterVec
 	webhooks      *prometheus.CounterVec
 	breakerState  prometheus.Gauge
+	buildInfo     *prometheus.GaugeVec
 }
 
 // New builds the metrics on a fresh registry, with the Go and process collectors. depths
@@ -60,7 +62,11 @@ func New(depths func(context.Context) (payment.QueueDepths, error), logger *slog
 	// breaker alert has a series before the first trip.
 	m.breakerState = prometheus.NewGauge(prometheus.GaugeOpts{Name: "f2fpay_alipay_breaker_state",
 		Help: "State of this instance's circuit breaker around Alipay: 0 closed, 1 half-open, 2 open."})
-	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.alipayCalls, m.alipayLatency, m.notifications, m.webhooks, m.breakerState,
+	m.buildInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "f2fpay_build_info",
+		Help: "Always 1; its labels name the running build (version, commit, commit date, Go version)."},
+		[]string{"version", "commit", "date", "goversion"})
+	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.alipayCalls, m.alipayLatency, m.notifications, m.webhooks,
+		m.breakerState, m.buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if depths != nil {
 		m.reg.MustRegister(&depthCollector{depths: depths})
@@ -73,6 +79,13 @@ func New(depths func(context.Context) (payment.QueueDepths, error), logger *slog
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorLog: errorLog{m.log},
 		ErrorHandling: promhttp.ContinueOnError, Registry: m.reg})
+}
+
+// SetBuildInfo makes f2fpay_build_info name this build, so that dashboards can tell which
+// version each instance runs. A second call replaces the first.
+func (m *Metrics) SetBuildInfo(version, commit, date string) {
+	m.buildInfo.Reset()
+	m.buildInfo.WithLabelValues(version, commit, date, runtime.Version()).Set(1)
 }
 
 // ObserveHTTP counts one served request. route is the matched pattern ("" = unmatched), never

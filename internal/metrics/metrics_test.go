@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +90,19 @@ func TestBreakerState(t *testing.T) {
 	wantLines(t, scrape(t, m), `f2fpay_alipay_breaker_state 2`)
 	m.SetAlipayBreakerState(1)
 	wantLines(t, scrape(t, m), `f2fpay_alipay_breaker_state 1`)
+}
+
+func TestBuildInfo(t *testing.T) {
+	t.Parallel()
+	m := New(nil, nil)
+	if out := scrape(t, m); strings.Contains(out, "f2fpay_build_info{") {
+		t.Fatalf("build info before SetBuildInfo:\n%s", out)
+	}
+	m.SetBuildInfo("v0.9.0", "aaaa", "2026-01-01T00:00:00Z")
+	m.SetBuildInfo("v1.0.0", "0123abcd", "2026-01-02T03:04:05Z")
+	out := scrape(t, m)
+	wantLines(t, out, `f2fpay_build_info{commit="0123abcd",date="2026-01-02T03:04:05Z",goversion="`+runtime.Version()+`",version="v1.0.0"} 1`)
+	if strings.Contains(out, "v0.9.0") {
+		t.Fatalf("the replaced build info is still served:\n%s", out)
+	}
 }
