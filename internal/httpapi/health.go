@@ -14,13 +14,19 @@ import (
 // readyTimeout bounds the database ping of /ready.
 const readyTimeout = 2 * time.Second
 
-// health answers that the process serves HTTP; it touches nothing else.
+// health answers that the process serves HTTP, and which build it runs; it touches nothing
+// else, so that a slow database never makes a load balancer think the process died.
 func (s *server) health(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.version})
 }
 
-// ready answers 200 when the database answers a ping, 503 otherwise.
+// ready answers 200 when this instance should get new work: not while it drains before a
+// stop (503 "draining"), nor when the database does not answer a ping (503 "unavailable").
 func (s *server) ready(c *gin.Context) {
+	if s.draining != nil && s.draining() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
 	if err := s.svc.Store().Ping(ctx); err != nil {

@@ -81,6 +81,7 @@ type setupOptions struct {
 	observe   func(method, route string, status int, d time.Duration)
 	// wrapChannel wraps the real Alipay channel the service uses (the circuit breaker).
 	wrapChannel func(payment.Channel) payment.Channel
+	draining    func() bool
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -132,6 +133,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	})
 	handler = httpapi.New(httpapi.Config{
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
+		Version: testVersion, Draining: o.draining,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sb))
 			if o.extra != nil {

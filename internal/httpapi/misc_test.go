@@ -31,7 +31,7 @@ func get(t *testing.T, url string) rawResponse {
 func TestHealthAndReady(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	for path, want := range map[string]string{"/health": `{"status":"ok"}`, "/ready": `{"status":"ready"}`} {
+	for path, want := range map[string]string{"/health": `{"status":"ok","version":"` + testVersion + `"}`, "/ready": `{"status":"ready"}`} {
 		r := get(t, b.srv.URL+path)
 		if r.status != http.StatusOK || string(r.body) != want || r.header.Get("X-Request-Id") == "" {
 			t.Fatalf("%s: %d %s %v", path, r.status, r.body, r.header)

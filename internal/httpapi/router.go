@@ -55,6 +55,11 @@ type Config struct {
 	// Observe, when set, is told of every served request (metrics): route is the matched
 	// pattern, e.g. /api/v1/payment/query/:out_trade_no, or "" when no route matched.
 	Observe func(method, route string, status int, d time.Duration)
+	// Version is the build GET /health reports.
+	Version string
+	// Draining, when set and true, makes GET /ready answer 503 so that a load balancer
+	// stops sending new work before the process stops (docs/deploy.md).
+	Draining func() bool
 }
 
 type server struct {
@@ -66,6 +71,8 @@ type server struct {
 	limiter   Limiter
 	ipLimiter IPLimiter
 	observe   func(method, route string, status int, d time.Duration)
+	version   string
+	draining  func() bool
 }
 
 // New builds the gateway's HTTP handler. It panics on an invalid TrustedProxies entry,
@@ -73,7 +80,8 @@ type server struct {
 func New(cfg Config) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	s := &server{svc: cfg.Service, log: cfg.Logger, clock: cfg.Clock, maxBody: cfg.MaxBody,
-		waiter: cfg.Waiter, limiter: cfg.Limiter, ipLimiter: cfg.IPLimiter, observe: cfg.Observe}
+		waiter: cfg.Waiter, limiter: cfg.Limiter, ipLimiter: cfg.IPLimiter, observe: cfg.Observe,
+		version: cfg.Version, draining: cfg.Draining}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
