@@ -66,7 +66,7 @@ func (c *Config) checkTuning() []error {
 	if err := CheckProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Metrics.Listen != "" && (c.Metrics.Listen == c.Listen || c.Metrics.Listen == c.TLS.Listen) {
+	if m := c.Metrics.Listen; m != "" && !anyPort(m) && (m == c.Listen || m == c.TLS.Listen) {
 		errs = append(errs, errors.New("metrics.listen must be an address of its own, not listen or tls.listen"))
 	}
 	if c.Webhooks.Concurrency < 0 {
@@ -91,4 +91,11 @@ func CheckProxies(proxies []string) error {
 		}
 	}
 	return nil
+}
+
+// anyPort reports whether addr asks for a port of the system's choosing (":0"), which never
+// collides with another listener.
+func anyPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
 }

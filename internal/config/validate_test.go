@@ -52,6 +52,10 @@ func TestValidateAcceptsAndDefaults(t *testing.T) {
 	if c.Listen != DefaultListen {
 		t.Fatalf("listen defaulted to %q", c.Listen)
 	}
+	c.Listen, c.Metrics.Listen = "127.0.0.1:0", "127.0.0.1:0" // two ports of the system's choosing
+	if err := c.Validate(); err != nil {
+		t.Fatalf("random ports for both listeners: %v", err)
+	}
 	c.Alipay.AlipayPublicKey = ""
 	c.Alipay.AppCert, c.Alipay.AlipayCert, c.Alipay.RootCert = "app", "alipay", "root"
 	if err := c.Validate(); err != nil {
