@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/ratelimit"
 )
 
@@ -71,7 +72,7 @@ func bench(o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	g, err := startGateway(ctx, dir, ratelimit.Config{ClientRate: o.rate, ClientBurst: o.burst})
+	g, err := startGateway(ctx, dir, config.RateLimitConfig{ClientRate: o.rate, ClientBurst: o.burst})
 	if err != nil {
 		return err
 	}
@@ -101,11 +102,11 @@ func bench(o options, out io.Writer) error {
 }
 
 func newClient(ctx context.Context, g *gateway, name string) (*client.Client, error) {
-	c, secret, err := g.svc.CreateClient(ctx, name, "")
+	c, secret, err := g.Service().CreateClient(ctx, name, "")
 	if err != nil {
 		return nil, err
 	}
-	return client.New(g.url, c.AppID, secret), nil
+	return client.New(g.URL(), c.AppID, secret), nil
 }
 
 // probeResult is the latencies of the probe's successful requests and its failures.

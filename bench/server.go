@@ -8,79 +8,64 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net"
-	"net/http"
 	"path/filepath"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/f2fpay/f2fpay/internal/alipay"
-	"github.com/f2fpay/f2fpay/internal/httpapi"
-	"github.com/f2fpay/f2fpay/internal/payment"
-	"github.com/f2fpay/f2fpay/internal/ratelimit"
+	"github.com/f2fpay/f2fpay/internal/app"
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
-	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 )
 
-// gateway is the real HTTP stack (httpapi + payment + SQLite + the in-memory limiter),
-// with the simulator as Alipay, served on a loopback port.
+// gateway is the real gateway (internal/app: HTTP stack, SQLite, the in-memory limiter),
+// with the simulator as Alipay mounted on it, served on a loopback port. Its workers stay
+// off, so that only the requests measured load it.
 type gateway struct {
-	url     string
-	svc     *payment.Service
-	srv     *http.Server
-	closers []func()
+	*app.App
+	sb *sandbox.Sandbox
 }
 
-func startGateway(ctx context.Context, dir string, limit ratelimit.Config) (*gateway, error) {
+func startGateway(ctx context.Context, dir string, limit config.RateLimitConfig) (*gateway, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only, whatever the flags say
 	if err != nil {
 		return nil, err
 	}
-	g := &gateway{url: "http://" + ln.Addr().String()}
-	g.closers = append(g.closers, func() { ln.Close() })
+	url := "http://" + ln.Addr().String()
 	priv, pub, err := appKeyPair()
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
-	sb, err := sandbox.New(sandbox.Config{BaseURL: g.url})
-	if err != nil {
-		return nil, err
-	}
-	g.closers = append(g.closers, sb.Close)
 	const appID = "2021000000000001"
-	if err := sb.RegisterApp(appID, pub); err != nil {
-		return nil, err
+	sb, err := sandbox.New(sandbox.Config{BaseURL: url})
+	if err == nil {
+		err = sb.RegisterApp(appID, pub)
 	}
-	ch, err := alipay.New(alipay.Config{AppID: appID, PrivateKey: priv, AlipayPublicKey: sb.AlipayPublicKeyPEM(),
-		GatewayURL: g.url + "/sandbox/gateway.do"})
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "bench.db"))
+	a, err := app.New(ctx, app.Options{Listener: ln, Sandbox: sb, NoWorkers: true, Config: config.Config{
+		PublicURL: url, Database: "sqlite:" + filepath.Join(dir, "bench.db"), MasterKey: secretbox.NewKey(), RateLimit: limit,
+		Alipay: config.AlipayConfig{AppID: appID, PrivateKey: priv, AlipayPublicKey: sb.AlipayPublicKeyPEM(), Gateway: url + "/sandbox/gateway.do"},
+	}})
 	if err != nil {
+		sb.Close()
 		return nil, err
 	}
-	g.closers = append(g.closers, func() { st.Close() })
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
+	g := &gateway{App: a, sb: sb}
+	if err := a.Start(ctx); err != nil {
+		g.close()
 		return nil, err
 	}
-	g.svc = payment.NewService(st, ch, box, nil, payment.Config{PublicURL: g.url, ConfirmWithQuery: true}, nil)
-	limits := ratelimit.NewPolicy(ratelimit.NewMemory(nil), limit)
-	h := httpapi.New(httpapi.Config{Service: g.svc, Limiter: limits, IPLimiter: limits,
-		Extra: func(e *gin.Engine) { e.Any("/sandbox/*path", gin.WrapH(sb)) }})
-	g.srv = &http.Server{Handler: h}
-	go func() { _ = g.srv.Serve(ln) }()
 	return g, nil
 }
 
+// close stops the gateway at once (nothing is in flight when the bench ends) and the sandbox.
 func (g *gateway) close() {
-	if g.srv != nil {
-		_ = g.srv.Close()
-	}
-	for i := len(g.closers) - 1; i >= 0; i-- {
-		g.closers[i]()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), config.DefaultShutdownTimeout)
+	defer cancel()
+	_ = g.Stop(ctx)
+	g.sb.Close()
 }
 
 func appKeyPair() (string, string, error) {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
+	"github.com/f2fpay/f2fpay/internal/app"
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
-	"github.com/f2fpay/f2fpay/internal/secretbox"
 )
 
 // storeFlags are the ways a management command finds the database and the master key.
@@ -25,10 +25,10 @@ func addStoreFlags(fs *flag.FlagSet) storeFlags {
 	}
 }
 
-// open resolves the database and master key: flags, then config file and F2FPAY_* env,
-// then the data dir's files.
+// open resolves the database and master key (flags, then config file and F2FPAY_* env,
+// then the data dir's files) and opens them.
 func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, error) {
-	cfg, err := LoadConfig(*f.config, os.Getenv)
+	cfg, err := config.Load(*f.config, os.Getenv)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -38,37 +38,10 @@ func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, 
 	if *f.database != "" {
 		cfg.Database = *f.database
 	}
-	if cfg.Database == "" && cfg.DataDir == "" {
-		// SPEC §1: the default database is sqlite:{data-dir}/f2fpay.db, data dir ./f2fpay-data.
-		if _, err := os.Stat(filepath.Join(defaultDataDir, "f2fpay.db")); err == nil {
-			cfg.DataDir = defaultDataDir
-		}
-	}
-	if cfg.Database == "" && cfg.DataDir != "" {
-		cfg.Database = "sqlite:" + filepath.Join(cfg.DataDir, "f2fpay.db")
-	}
-	if cfg.MasterKey == "" && cfg.DataDir != "" {
-		b, err := os.ReadFile(filepath.Join(cfg.DataDir, "master.key"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("master key: %v", err)
-		}
-		cfg.MasterKey = string(b)
-	}
-	if cfg.Database == "" {
-		return nil, nil, fmt.Errorf("no database: give --database, --config, --data-dir or F2FPAY_DATABASE (no %s/f2fpay.db here)", defaultDataDir)
-	}
-	st, err := openStoreWith(ctx, cfg.Database, cfg.DatabasePool)
-	if err != nil {
+	if err := cfg.UseDataDir(); err != nil {
 		return nil, nil, err
 	}
-	var box payment.SecretBox
-	if cfg.MasterKey != "" {
-		if box, err = secretbox.New(cfg.MasterKey); err != nil {
-			st.Close()
-			return nil, nil, err
-		}
-	}
-	return st, payment.NewService(st, nil, box, nil, payment.Config{}, nil), nil
+	return app.Manage(ctx, cfg)
 }
 
 // defaultGrace is how long a rotated secret keeps verifying unless --grace says otherwise:

@@ -16,7 +16,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/app"
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
@@ -33,15 +34,11 @@ type demoState struct {
 
 const demoAlipayAppID = "9021000000000001"
 
-// defaultDataDir is where demo keeps everything and where the management commands look
-// when told nothing else (SPEC §1).
-const defaultDataDir = "./f2fpay-data"
-
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on")
-	dataDir := fs.String("data-dir", defaultDataDir, "directory for keys, database and demo.json")
+	dataDir := fs.String("data-dir", config.DefaultDataDir, "directory for keys, database and demo.json")
 	database := fs.String("database", "", "database DSN (default sqlite:{data-dir}/f2fpay.db)")
 	workers := fs.Bool("workers", true, "run the webhook and reconciler workers (false: a still database, for tests)")
 	redisURL := fs.String("redis", "", "Redis URL for shared nonces and rate limits (F2FPAY_REDIS)")
@@ -49,18 +46,19 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	// F2FPAY_RATE_LIMIT_*, F2FPAY_TRUSTED_PROXIES, F2FPAY_WEBHOOK_*, F2FPAY_RECONCILE_* and
-	// F2FPAY_LATE_PAYMENT apply to the demo too.
-	env, err := LoadConfig("", os.Getenv)
+	// F2FPAY_RATE_LIMIT_*, F2FPAY_TRUSTED_PROXIES, F2FPAY_WEBHOOK_*, F2FPAY_RECONCILE_*,
+	// F2FPAY_LATE_PAYMENT, F2FPAY_DATABASE_* (pool), F2FPAY_SHUTDOWN_*, F2FPAY_REDIS and
+	// F2FPAY_NATS apply to the demo too; its keys, database and URL are its own.
+	env, err := config.Load("", os.Getenv)
+	if err == nil {
+		err = env.CheckTuning()
+	}
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
-	log := newLogger(stderr, "text")
-	tune := gatewayOptions{rateLimit: env.RateLimit, trustedProxies: env.TrustedProxies, noWorkers: !*workers,
-		webhooks: env.Webhooks, reconciler: env.Reconciler, latePayment: env.LatePayment}
 	scaleFlags{database: new(string), redis: redisURL, nats: natsURL}.apply(env)
-	tune.scale = env.scale()
-	d, err := startDemo(ctx, *listen, *dataDir, *database, log, tune)
+	d, err := startDemo(ctx, demoFlags{listen: *listen, dataDir: *dataDir, database: *database, noWorkers: !*workers},
+		env, newLogger(stderr, "text"))
 	if err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
@@ -80,102 +78,107 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 Ctrl-C stops it; restarting on the same --data-dir keeps every order and credential.
 `, d.state.BaseURL, d.state.AppID, d.state.Secret, d.firstOrder.cashier, d.firstOrder.qr,
 		d.state.BaseURL, d.state.AdminPassword, d.state.BaseURL, filepath.Join(*dataDir, "demo.json"))
-	if err := d.wait(ctx); err != nil {
+	if err := d.app.Wait(ctx); err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
 	return 0
 }
 
+// demoFlags are the demo's own command-line settings.
+type demoFlags struct {
+	listen, dataDir, database string
+	noWorkers                 bool
+}
+
 type demo struct {
 	state      demoState
-	app        *gateway
+	app        *app.App
 	sandbox    *sandbox.Sandbox
 	firstOrder struct{ cashier, qr string }
 }
 
-// startDemo wires keys, store, sandbox, channel and service in dataDir and starts serving.
-// tune carries the limits, trusted proxies and worker switch of the command line.
-func startDemo(ctx context.Context, listen, dataDir, database string, log *slog.Logger, tune gatewayOptions) (*demo, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+// startDemo makes or reuses the keys, sandbox, database and demo client in the data dir,
+// and starts the gateway with the sandbox as its Alipay. env carries the tuning settings.
+func startDemo(ctx context.Context, f demoFlags, env *config.Config, log *slog.Logger) (*demo, error) {
+	if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return nil, err
 	}
-	d := &demo{}
-	d.state = loadDemoState(dataDir)
+	d := &demo{state: loadDemoState(f.dataDir)}
 	d.state.BaseURL = "http://" + ln.Addr().String()
 	d.state.AlipayAppID = demoAlipayAppID
 	if d.state.AdminPassword == "" {
 		d.state.AdminPassword = payment.RandomToken(16)
 	}
-	keyDir := filepath.Join(dataDir, "keys")
-	if _, err := os.Stat(filepath.Join(keyDir, appPrivateFile)); errors.Is(err, os.ErrNotExist) {
-		if _, _, err := writeAppKeys(keyDir); err != nil {
-			ln.Close()
-			return nil, err
-		}
-	}
-	privPEM, err1 := os.ReadFile(filepath.Join(keyDir, appPrivateFile))
-	pubPEM, err2 := os.ReadFile(filepath.Join(keyDir, appPublicFile))
-	masterKey, err3 := secretbox.LoadOrCreateKeyFile(filepath.Join(dataDir, "master.key"))
-	if err := errors.Join(err1, err2, err3); err != nil {
+	cfg, err := d.configure(f, env, log)
+	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	sb, err := sandbox.New(sandbox.Config{DataDir: filepath.Join(dataDir, "sandbox"), BaseURL: d.state.BaseURL, Logger: log.With("component", "sandbox")})
-	if err == nil {
-		err = sb.RegisterApp(demoAlipayAppID, string(pubPEM))
-	}
+	d.app, err = app.New(ctx, app.Options{Config: *cfg, Logger: log, Listener: ln, Sandbox: d.sandbox, NoWorkers: f.noWorkers})
 	if err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("sandbox: %v", err)
-	}
-	d.sandbox = sb
-	if database == "" {
-		database = "sqlite:" + filepath.Join(dataDir, "f2fpay.db")
-	}
-	calls := &callLog{}
-	adminHash, err := bcrypt.GenerateFromPassword([]byte(d.state.AdminPassword), bcrypt.DefaultCost)
-	if err != nil {
-		ln.Close()
-		sb.Close()
-		return nil, err
-	}
-	ch, err := alipay.New(alipay.Config{
-		AppID: demoAlipayAppID, PrivateKey: string(privPEM), AlipayPublicKey: sb.AlipayPublicKeyPEM(),
-		GatewayURL: d.state.BaseURL + "/sandbox/gateway.do", SellerID: sb.SellerID(demoAlipayAppID),
-		Logger: log.With("component", "alipay"), Recorder: calls.record,
-	})
-	if err != nil {
-		ln.Close()
-		sb.Close()
-		return nil, err
-	}
-	d.app, err = newGateway(ctx, gatewayOptions{
-		database: database, masterKey: masterKey, channel: ch, publicURL: d.state.BaseURL,
-		confirmWithQuery: true, log: log, sandbox: sb,
-		rateLimit: tune.rateLimit, trustedProxies: tune.trustedProxies, noWorkers: tune.noWorkers, scale: tune.scale,
-		webhooks: tune.webhooks, reconciler: tune.reconciler, latePayment: tune.latePayment,
-		admin: AdminConfig{PasswordHash: string(adminHash), MerchantName: "f2fpay demo shop"}, calls: calls,
-	})
-	if err != nil {
-		ln.Close()
-		sb.Close()
-		return nil, err
-	}
-	if err := d.ensureClient(ctx, dataDir); err != nil {
 		d.close()
-		ln.Close()
 		return nil, err
 	}
-	d.app.start(ln, "", "")
+	if err := d.ensureClient(ctx, f.dataDir); err != nil {
+		d.close()
+		return nil, err
+	}
+	if err := d.app.Start(ctx); err != nil {
+		d.close()
+		return nil, err
+	}
 	if err := d.createFirstOrder(ctx); err != nil {
 		d.close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// configure makes the app keys (once), starts the sandbox with the demo's Alipay app, and
+// returns the gateway's configuration: env's tuning, the demo's own keys, database and URL.
+func (d *demo) configure(f demoFlags, env *config.Config, log *slog.Logger) (*config.Config, error) {
+	keyDir := filepath.Join(f.dataDir, "keys")
+	if _, err := os.Stat(filepath.Join(keyDir, appPrivateFile)); errors.Is(err, os.ErrNotExist) {
+		if _, _, err := writeAppKeys(keyDir); err != nil {
+			return nil, err
+		}
+	}
+	privPEM, err1 := os.ReadFile(filepath.Join(keyDir, appPrivateFile))
+	pubPEM, err2 := os.ReadFile(filepath.Join(keyDir, appPublicFile))
+	masterKey, err3 := secretbox.LoadOrCreateKeyFile(filepath.Join(f.dataDir, "master.key"))
+	adminHash, err4 := bcrypt.GenerateFromPassword([]byte(d.state.AdminPassword), bcrypt.DefaultCost)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return nil, err
+	}
+	sb, err := sandbox.New(sandbox.Config{DataDir: filepath.Join(f.dataDir, "sandbox"), BaseURL: d.state.BaseURL,
+		Logger: log.With(slog.String("component", "sandbox"))})
+	if err == nil {
+		d.sandbox = sb
+		err = sb.RegisterApp(demoAlipayAppID, string(pubPEM))
+	}
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("sandbox: %v", err)
+	}
+	cfg := &config.Config{
+		PublicURL: d.state.BaseURL, Database: f.database, MasterKey: masterKey,
+		Alipay: config.AlipayConfig{AppID: demoAlipayAppID, PrivateKey: string(privPEM), AlipayPublicKey: sb.AlipayPublicKeyPEM(),
+			Gateway: d.state.BaseURL + "/sandbox/gateway.do", SellerID: sb.SellerID(demoAlipayAppID)},
+		Admin:   config.AdminConfig{PasswordHash: string(adminHash), MerchantName: "f2fpay demo shop"},
+		Metrics: config.MetricsConfig{Public: true}, // the demo has one listener, for everything
+		// The tuning the environment may give the demo too.
+		DatabasePool: env.DatabasePool, RedisURL: env.RedisURL, Events: env.Events, LatePayment: env.LatePayment,
+		Webhooks: env.Webhooks, Reconciler: env.Reconciler, RateLimit: env.RateLimit, TrustedProxies: env.TrustedProxies,
+		Shutdown: env.Shutdown,
+	}
+	if cfg.Database == "" {
+		cfg.Database = "sqlite:" + filepath.Join(f.dataDir, "f2fpay.db")
+	}
+	return cfg, nil
 }
 
 func loadDemoState(dataDir string) demoState {
@@ -189,11 +192,11 @@ func loadDemoState(dataDir string) demoState {
 // ensureClient keeps the demo client of an earlier run, or creates one, and writes demo.json.
 func (d *demo) ensureClient(ctx context.Context, dataDir string) error {
 	if d.state.AppID != "" {
-		if _, secrets, err := d.app.svc.ClientSecrets(ctx, d.state.AppID); err == nil && string(secrets[0]) == d.state.Secret {
+		if _, secrets, err := d.app.Service().ClientSecrets(ctx, d.state.AppID); err == nil && string(secrets[0]) == d.state.Secret {
 			return writeDemoState(dataDir, d.state)
 		}
 	}
-	c, secret, err := d.app.svc.CreateClient(ctx, "demo", "")
+	c, secret, err := d.app.Service().CreateClient(ctx, "demo", "")
 	if err != nil {
 		return err
 	}
@@ -210,7 +213,7 @@ func (d *demo) createFirstOrder(ctx context.Context) error {
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)
 	no := fmt.Sprintf("demo-%s-%x", time.Now().UTC().Format("20060102150405"), suffix)
-	o, _, err := d.app.svc.Create(ctx, d.state.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "f2fpay demo order"})
+	o, _, err := d.app.Service().Create(ctx, d.state.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "f2fpay demo order"})
 	if err != nil {
 		return fmt.Errorf("first demo order: %v", err)
 	}
@@ -219,11 +222,12 @@ func (d *demo) createFirstOrder(ctx context.Context) error {
 	return nil
 }
 
-func (d *demo) wait(ctx context.Context) error { return d.app.wait(ctx) }
-
+// close stops the gateway (at once when Wait has not already stopped it) and the sandbox.
 func (d *demo) close() {
 	if d.app != nil {
-		d.app.close()
+		ctx, cancel := context.WithTimeout(context.Background(), config.DefaultShutdownTimeout)
+		_ = d.app.Stop(ctx)
+		cancel()
 	}
 	if d.sandbox != nil {
 		d.sandbox.Close()

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -87,82 +84,4 @@ func writeAppKeys(dir string) (privPath, pubPath string, err error) {
 func mustPublicBase64(dir string) string {
 	b, _ := os.ReadFile(filepath.Join(dir, appPublicTxt))
 	return strings.TrimSpace(string(b))
-}
-
-// parsePrivateKey reads an RSA private key as PEM or bare base64, PKCS#1 or PKCS#8.
-func parsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	der, err := pemOrBase64(s)
-	if err != nil {
-		return nil, errors.New("the app private key is neither PEM nor base64")
-	}
-	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
-		return k, nil
-	}
-	k, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, errors.New("the app private key is not an RSA key in PKCS#1 or PKCS#8")
-	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, errors.New("the app private key is not an RSA key")
-	}
-	return rk, nil
-}
-
-// parsePublicKey reads an RSA public key as PEM or bare base64 (PKIX).
-func parsePublicKey(s string) (*rsa.PublicKey, error) {
-	der, err := pemOrBase64(s)
-	if err != nil {
-		return nil, err
-	}
-	k, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, err
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, errors.New("not an RSA public key")
-	}
-	return rk, nil
-}
-
-func pemOrBase64(s string) ([]byte, error) {
-	if b, _ := pem.Decode([]byte(strings.TrimSpace(s))); b != nil {
-		return b.Bytes, nil
-	}
-	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-}
-
-// publicKeyLine is the one-line base64 form of a public key, as Alipay's console shows it.
-func publicKeyLine(pub *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	return base64.StdEncoding.EncodeToString(der)
-}
-
-// keyFingerprint names a public key by the first bytes of the SHA-256 of its DER form
-// (every RSA-2048 key's base64 starts and ends alike, so a prefix would name nothing).
-func keyFingerprint(pub *rsa.PublicKey) string {
-	der, _ := x509.MarshalPKIXPublicKey(pub)
-	sum := sha256.Sum256(der)
-	return "SHA256:" + hex.EncodeToString(sum[:8])
-}
-
-// checkKeyPair refuses a private key that does not belong to the configured public key.
-func checkKeyPair(privateKey, publicKey string) error {
-	priv, err := parsePrivateKey(privateKey)
-	if err != nil {
-		return err
-	}
-	if publicKey == "" {
-		return nil
-	}
-	pub, err := parsePublicKey(publicKey)
-	if err != nil {
-		return fmt.Errorf("the app public key cannot be read: %v", err)
-	}
-	if !priv.PublicKey.Equal(pub) {
-		return fmt.Errorf("the app private key does not match app public key %s (its private key has public key %s)",
-			keyFingerprint(pub), keyFingerprint(&priv.PublicKey))
-	}
-	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/f2fpay/f2fpay/internal/config"
+
 	"github.com/f2fpay/f2fpay/internal/testbin"
 )
 
@@ -20,7 +22,7 @@ func TestServeRefusesMismatchedKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := checkKeyPair(mustRead(t, filepath.Join(a, appPrivateFile)), mustRead(t, filepath.Join(a, appPublicFile))); err != nil {
+	if err := config.CheckKeyPair(mustRead(t, filepath.Join(a, appPrivateFile)), mustRead(t, filepath.Join(a, appPublicFile))); err != nil {
 		t.Fatalf("matching pair refused: %v", err)
 	}
 	for k, v := range map[string]string{

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 )
 
@@ -58,7 +59,7 @@ func sandboxSigner(t *testing.T, dir string) alipaySigner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := parsePrivateKey(string(b))
+	k, err := config.ParsePrivateKey(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 )
 
 const usage = `f2fpay — Alipay Face-to-Face payment gateway
@@ -19,6 +20,7 @@ Usage:
   f2fpay client disable|enable --app-id A [--config F | --data-dir D]
   f2fpay pay     --amount 9.90 --subject S [--demo ./f2fpay-data/demo.json]
   f2fpay migrate [--config F | --database DSN | --data-dir D]
+  f2fpay version
 `
 
 // run is the whole program; main only adds signals and the exit code, so tests run it as is.
@@ -29,7 +31,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
 		"demo": runDemo, "serve": runServe, "sandbox": runSandbox, "keys": runKeys,
-		"client": runClient, "pay": runPay, "migrate": runMigrate,
+		"client": runClient, "pay": runPay, "migrate": runMigrate, "version": runVersion,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -47,4 +49,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func fail(stderr io.Writer, format string, args ...any) int {
 	fmt.Fprintf(stderr, "f2fpay: "+format+"\n", args...)
 	return 1
+}
+
+// newLogger builds the process logger: JSON for serve (unless log_format says text), text
+// for the interactive commands.
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }

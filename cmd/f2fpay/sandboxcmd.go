@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/f2fpay/f2fpay/internal/app"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
 
@@ -60,7 +61,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return fail(stderr, "sandbox: app %s: %v", id, err)
 		}
 	}
-	srv := newServer(sb, log)
+	srv := app.NewServer(sb, log)
 	fmt.Fprintf(stdout, "f2fpay sandbox listening on %s\n"+
 		"  v2 gateway:  %s/sandbox/gateway.do  (method=alipay.trade.precreate, biz_content, sign)\n"+
 		"  v3 endpoint: %s/sandbox  (POST %s/sandbox/v3/alipay/trade/precreate, JSON body, authorization: ALIPAY-SHA256withRSA)\n"+

@@ -1,6 +1,8 @@
 // Package testenv wires a real gateway core in process for tests: SQLite in a temp dir, the
-// sandbox on httptest, the alipay channel over the smartwalle SDK, and a payment.Service
-// whose notify endpoint the sandbox calls. Only tests import it.
+// sandbox on httptest, and the channel and payment.Service as internal/app/backend builds
+// them for f2fpay itself (the channel over the smartwalle SDK, recording its calls in the
+// store), with a notify endpoint the sandbox calls. Only tests import it; tests of a whole
+// gateway (workers, HTTP) build internal/app instead.
 package testenv
 
 import (
@@ -19,6 +21,8 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/app/backend"
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
@@ -53,6 +57,42 @@ var (
 func New(t *testing.T, o Options) *Env {
 	t.Helper()
 	e := &Env{}
+	alipayCfg := e.startSandbox(t)
+	if o.ChannelTimeout != 0 {
+		alipayCfg.Timeout = o.ChannelTimeout
+	}
+	var err error
+	e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Store.Close() })
+	var svcp atomic.Pointer[payment.Service]
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
+			io.WriteString(w, "failure")
+			return
+		}
+		io.WriteString(w, "success")
+	}))
+	t.Cleanup(gw.Close)
+	cfg := o.Config
+	cfg.PublicURL = gw.URL
+	b, err := backend.New(e.Store, backend.Options{Alipay: alipayCfg, MasterKey: secretbox.NewKey(), Payment: cfg,
+		Clock: o.Clock, WrapChannel: o.WrapChannel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Service, e.Channel = b.Service, b.Channel
+	svcp.Store(e.Service)
+	return e
+}
+
+// startSandbox starts the sandbox on httptest with a fresh app of the shared key, and
+// returns the Alipay settings of a gateway that uses it (a 5 s call timeout).
+func (e *Env) startSandbox(t *testing.T) config.AlipayConfig {
+	t.Helper()
 	var sbh atomic.Pointer[sandbox.Sandbox]
 	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
 	t.Cleanup(sbSrv.Close)
@@ -73,42 +113,7 @@ func New(t *testing.T, o Options) *Env {
 	if err := sb.RegisterApp(e.AppID, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))); err != nil {
 		t.Fatal(err)
 	}
-	timeout := o.ChannelTimeout
-	if timeout == 0 {
-		timeout = 5 * time.Second
-	}
-	e.Channel, err = alipay.New(alipay.Config{AppID: e.AppID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
-		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.AppID),
-		Timeout: timeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Store.Close() })
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var svcp atomic.Pointer[payment.Service]
-	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
-			io.WriteString(w, "failure")
-			return
-		}
-		io.WriteString(w, "success")
-	}))
-	t.Cleanup(gw.Close)
-	var ch payment.Channel = e.Channel
-	if o.WrapChannel != nil {
-		ch = o.WrapChannel(ch)
-	}
-	cfg := o.Config
-	cfg.PublicURL = gw.URL
-	e.Service = payment.NewService(e.Store, ch, box, o.Clock, cfg, nil)
-	svcp.Store(e.Service)
-	return e
+	return config.AlipayConfig{AppID: e.AppID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
+		AlipayPublicKey: sb.AlipayPublicKeyPEM(), Gateway: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.AppID),
+		Timeout: 5 * time.Second}
 }

@@ -1,0 +1,114 @@
+// Package backend builds the part of a gateway below its workers and HTTP, in dependency
+// order: the store, then the Alipay channel (which records its calls in that store), then
+// the payment service over both. internal/app builds the rest on top of it. It is a package
+// of its own so that the tests of the packages internal/app imports (worker, httpapi…) can
+// build the same stack through internal/testenv without an import cycle.
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/config"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/store/postgres"
+	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+)
+
+// Both stores keep the Alipay certificates of certificate mode; were one to lose a method,
+// the channel would fall back to memory unnoticed, so the build checks it.
+var (
+	_ alipay.CertCache = (*sqlite.Store)(nil)
+	_ alipay.CertCache = (*postgres.Store)(nil)
+)
+
+// OpenStore opens the database named by a DSN: sqlite:PATH (or a bare path) or
+// postgres://… with the pool settings. Its errors start with "database".
+func OpenStore(ctx context.Context, dsn string, pool config.PoolConfig) (payment.Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		st, err := postgres.Open(ctx, dsn, postgres.Options{MaxConns: pool.MaxConns, MinConns: pool.MinConns,
+			MaxConnLifetime: pool.MaxConnLifetime, MaxConnIdleTime: pool.MaxConnIdleTime, Schema: pool.Schema})
+		if err != nil {
+			return nil, fmt.Errorf("database: %v", err)
+		}
+		return st, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		dsn = strings.TrimPrefix(dsn, "sqlite:")
+	}
+	if dsn == "" {
+		return nil, errors.New("database: empty DSN; use sqlite:PATH or postgres://…")
+	}
+	st, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %v", dsn, err)
+	}
+	return st, nil
+}
+
+// Options is what the backend needs besides its store.
+type Options struct {
+	Alipay    config.AlipayConfig
+	MasterKey string         // seals client secrets at rest
+	Payment   payment.Config // the service's settings
+	Clock     payment.Clock  // nil = the system clock
+	Logger    *slog.Logger   // nil = discard
+	// OnChannelCall is told of every Alipay call after it is recorded (metrics).
+	OnChannelCall func(payment.ChannelCall)
+	// OnCertEvent is told of each Alipay certificate event of certificate mode (metrics).
+	OnCertEvent func(kind string)
+	// WrapChannel, when set, wraps the channel the service uses (tests that fake answers).
+	WrapChannel func(payment.Channel) payment.Channel
+}
+
+// Backend is the built stack. The caller still owns the store and closes it.
+type Backend struct {
+	Store   payment.Store
+	Channel *alipay.Channel // the real channel, unwrapped
+	Service *payment.Service
+}
+
+// New builds the channel and the service over st. Its errors name the bad setting (the
+// master key, a key or certificate of the Alipay app).
+func New(st payment.Store, o Options) (*Backend, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	box, err := secretbox.New(o.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	record := func(c payment.ChannelCall) {
+		// Kept for the console's order timeline; a failed insert loses only that line.
+		_ = st.InsertChannelCall(context.Background(), &c)
+		if o.OnChannelCall != nil {
+			o.OnChannelCall(c)
+		}
+	}
+	// In certificate mode the channel keeps the Alipay certificates it checked in the store,
+	// so that every instance trusts the same ones (docs/decisions.md, "Alipay channel").
+	certs, _ := st.(alipay.CertCache)
+	a := o.Alipay
+	ch, err := alipay.New(alipay.Config{
+		AppID: a.AppID, PrivateKey: a.PrivateKey, AlipayPublicKey: a.AlipayPublicKey,
+		AppCertPEM: []byte(a.AppCert), AlipayCertPEM: []byte(a.AlipayCert), RootCertPEM: []byte(a.RootCert),
+		GatewayURL: a.GatewayURL(), SellerID: a.SellerID, Timeout: a.Timeout,
+		Logger: log.With(slog.String("component", "alipay")), Recorder: record,
+		CertCache: certs, OnCertEvent: o.OnCertEvent,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var channel payment.Channel = ch
+	if o.WrapChannel != nil {
+		channel = o.WrapChannel(ch)
+	}
+	svc := payment.NewService(st, channel, box, o.Clock, o.Payment, log)
+	return &Backend{Store: st, Channel: ch, Service: svc}, nil
+}

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/f2fpay/f2fpay/internal/natsrelay"
+	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/ratelimit"
+	"github.com/f2fpay/f2fpay/internal/redisstore"
+	"github.com/f2fpay/f2fpay/internal/worker"
+)
+
+// openShared connects what several instances share besides the database, when configured,
+// and returns the rate limiter's bucket store. Redis becomes the service's nonce store and
+// the bucket store; an unreachable Redis at start is a start-up error (the refusal is
+// clearer now than 503s later). The NATS relay is built here and started with the
+// workers, even when NATS is down, because events wait in the outbox until it is back.
+func (a *App) openShared(ctx context.Context, noWorkers bool) (ratelimit.Store, error) {
+	var limits ratelimit.Store = ratelimit.NewMemory(nil)
+	if url := a.cfg.RedisURL; url != "" {
+		rs, err := redisstore.Open(ctx, url, redisstore.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("redis_url: %v", err)
+		}
+		a.closers = append(a.closers, func() { _ = rs.Close() })
+		a.svc.SetNonceStore(rs)
+		limits = rs
+		a.log.Info("redis: shared nonces and rate limits")
+	}
+	if url := a.cfg.Events.NATSURL; url != "" && !noWorkers {
+		relay, err := natsrelay.New(a.store, natsrelay.Config{URL: url, Logger: a.log.With(slog.String("component", "nats"))})
+		if err != nil {
+			return nil, fmt.Errorf("events.nats_url: %v", err)
+		}
+		a.svc.OnEvent(relay.Wake)
+		// First in the list, so that it stops before the other workers and Redis.
+		a.workers = append(a.workers, relay)
+		a.log.Info("nats: publishing events", slog.String("subjects", natsrelay.SubjectPrefix+">"))
+	}
+	return limits, nil
+}
+
+// buildWorkers builds the webhook dispatcher and the reconciler; Start starts them.
+func (a *App) buildWorkers(clock payment.Clock) {
+	wh, rc := a.cfg.Webhooks, a.cfg.Reconciler
+	dispatcher := worker.NewDispatcher(a.svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
+		Lease: wh.Lease, Concurrency: wh.Concurrency, Clock: clock, Logger: a.log.With(slog.String("component", "webhooks")),
+		OnAttempt: a.metrics.ObserveWebhookAttempt})
+	reconciler := worker.NewReconciler(a.svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease, Clock: clock,
+		Logger: a.log.With(slog.String("component", "reconciler"))})
+	a.workers = append(a.workers, dispatcher, reconciler)
+}
