@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // TestFaultyNotificationsConverge: with the sandbox duplicating every notification, delaying
@@ -53,13 +53,7 @@ func TestFaultyNotificationsConverge(t *testing.T) {
 		}
 	}
 	// Let every delayed, duplicated and held-back notification arrive.
-	deadline := time.Now().Add(15 * time.Second)
-	for !p.notificationsSettled() {
-		if time.Now().After(deadline) {
-			t.Fatal("sandbox notifications did not settle within 15 s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.WaitFor(t, 0, "the sandbox's notifications to settle", p.notificationsSettled)
 	want := map[int]struct{ status, refunded string }{0: {"paid", "0.00"}, 1: {"paid", "2.50"}, 2: {"refunded", "6.00"}, 3: {"closed", "0.00"}}
 	for i := 0; i < n; i++ {
 		no := fmt.Sprintf("fault-%02d", i)

@@ -17,6 +17,7 @@ import (
 	"github.com/f2fpay/f2fpay/client"
 
 	"github.com/f2fpay/f2fpay/internal/testbin"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // program is the real f2fpay binary's run function serving `demo` on a free port.
@@ -39,16 +40,11 @@ func runDemoForTest(t *testing.T, dir string) *program {
 	go func() {
 		p.done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, p.out, p.errOut)
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(p.out.String(), "f2fpay demo is running") {
-		select {
-		case code := <-p.done:
-			t.Fatalf("demo exited with %d:\n%s", code, p.errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("demo did not start within 30 s:\n%s", p.errOut.String())
-		}
+	testutil.WaitFor(t, 0, "the demo to start", func() bool {
+		return strings.Contains(p.out.String(), "f2fpay demo is running") || len(p.done) > 0
+	})
+	if len(p.done) > 0 {
+		t.Fatalf("demo exited with %d:\n%s", <-p.done, p.errOut.String())
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "demo.json"))
 	if err != nil {
@@ -74,8 +70,8 @@ func (p *program) stop() {
 		if code != 0 {
 			p.t.Errorf("demo exited with %d:\n%s", code, p.errOut.String())
 		}
-	case <-time.After(20 * time.Second):
-		p.t.Error("demo did not stop within 20 s of its context ending")
+	case <-time.After(testutil.DefaultWait):
+		p.t.Errorf("demo did not stop within %s of its context ending", testutil.DefaultWait)
 	}
 }
 
@@ -132,23 +128,18 @@ func (p *program) pay(outTradeNo string) int {
 	return p.sandbox("POST", "/sandbox/api/pay", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": outTradeNo}, nil)
 }
 
-// waitStatus polls the merchant API until the order has the status (10 s at most).
+// waitStatus polls the merchant API until the order has the status.
 func (p *program) waitStatus(outTradeNo, status string) *client.Payment {
 	p.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		o, err := p.api.Query(context.Background(), outTradeNo, client.QueryOptions{})
-		if err != nil {
+	var o *client.Payment
+	testutil.WaitFor(p.t, 0, "order "+outTradeNo+" to be "+status, func() bool {
+		var err error
+		if o, err = p.api.Query(context.Background(), outTradeNo, client.QueryOptions{}); err != nil {
 			p.t.Fatal(err)
 		}
-		if string(o.Status) == status {
-			return o
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("order %s is %s after 10 s; want %s", outTradeNo, o.Status, status)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return string(o.Status) == status
+	})
+	return o
 }
 
 // events counts the client's events of a type for one order.

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // TestMetrics: after an order is created and paid, GET /metrics (public, no credentials)
@@ -36,24 +37,19 @@ func TestMetrics(t *testing.T) {
 		`f2fpay_orders_due_for_check`,
 		`f2fpay_refunds_pending`,
 	}
-	// The notification is counted just after its change commits, so poll briefly.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out := scrapeMetrics(t, p.state.BaseURL)
-		missing := ""
+	// The notification is counted just after its change commits, so poll.
+	var out, missing string
+	if !testutil.Eventually(0, func() bool {
+		out, missing = scrapeMetrics(t, p.state.BaseURL), ""
 		for _, series := range want {
 			if v, ok := sample(out, series); !ok || (strings.Contains(series, "_total") && v < 1) {
 				missing = series
-				break
+				return false
 			}
 		}
-		if missing == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /metrics lacks %s:\n%s", missing, out)
-		}
-		time.Sleep(25 * time.Millisecond)
+		return true
+	}) {
+		t.Fatalf("GET /metrics lacks %s:\n%s", missing, out)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/f2fpay/f2fpay/internal/testbin"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // openPTY returns the two ends of a new pseudo-terminal.
@@ -126,13 +127,8 @@ func TestPayInTerminal(t *testing.T) {
 	go func() {
 		done <- runPay(t.Context(), []string{"--demo", filepath.Join(dir, "demo.json"), "--amount", "9.90", "--subject", "pty test", "--json"}, slave, slave)
 	}()
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(screen.String(), "left") { // the spinner runs: the QR is complete
-		if time.Now().After(deadline) {
-			t.Fatalf("no QR and spinner within 15 s:\n%s", screen.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// The spinner runs: the QR is complete.
+	testutil.WaitFor(t, 0, "the QR and the spinner", func() bool { return strings.Contains(screen.String(), "left") })
 	text, err := decodeHalfBlocks(screen.String())
 	if err != nil {
 		t.Fatalf("decode the terminal QR: %v\n%s", err, screen.String())
@@ -148,8 +144,8 @@ func TestPayInTerminal(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d, want 0:\n%s", code, screen.String())
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("f2fpay pay did not end within 5 s of the payment:\n%s", screen.String())
+	case <-time.After(testutil.DefaultWait):
+		t.Fatalf("f2fpay pay did not end within %s of the payment:\n%s", testutil.DefaultWait, screen.String())
 	}
 	for deadline := time.Now().Add(2 * time.Second); !strings.HasSuffix(strings.TrimSpace(screen.String()), "}"); {
 		if time.Now().After(deadline) {

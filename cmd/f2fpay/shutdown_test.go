@@ -87,8 +87,9 @@ func createStream(api *client.Client, prefix string, created *sync.Map, errs cha
 // the (slowed) sandbox lets them, so creates are in flight. serve drains and exits 0; after
 // a restart every create that was answered 201 is there with its QR, and no order is half
 // made (stored without the QR Alipay gave).
+//
+// Not parallel: it builds the binary and drives six streams, which is enough load at once.
 func TestServeSIGTERMLosesNoCreate(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	sb, env := serveEnv(t, dir)
 	env["F2FPAY_RATE_LIMIT_CLIENT_RATE"] = "-1"
