@@ -47,8 +47,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// F2FPAY_RATE_LIMIT_*, F2FPAY_TRUSTED_PROXIES, F2FPAY_WEBHOOK_*, F2FPAY_RECONCILE_*,
-	// F2FPAY_LATE_PAYMENT, F2FPAY_DATABASE_* (pool), F2FPAY_SHUTDOWN_*, F2FPAY_REDIS and
-	// F2FPAY_NATS apply to the demo too; its keys, database and URL are its own.
+	// F2FPAY_LATE_PAYMENT, F2FPAY_DATABASE_* (pool), F2FPAY_SHUTDOWN_*, F2FPAY_BREAKER_*,
+	// F2FPAY_REDIS and F2FPAY_NATS apply to the demo too; its keys, database and URL are its own.
 	env, err := config.Load("", os.Getenv)
 	if err == nil {
 		err = env.CheckTuning()
@@ -173,7 +173,7 @@ func (d *demo) configure(f demoFlags, env *config.Config, log *slog.Logger) (*co
 		// The tuning the environment may give the demo too.
 		DatabasePool: env.DatabasePool, RedisURL: env.RedisURL, Events: env.Events, LatePayment: env.LatePayment,
 		Webhooks: env.Webhooks, Reconciler: env.Reconciler, RateLimit: env.RateLimit, TrustedProxies: env.TrustedProxies,
-		Shutdown: env.Shutdown,
+		Shutdown: env.Shutdown, Breaker: env.Breaker,
 	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(f.dataDir, "f2fpay.db")

@@ -1,5 +1,6 @@
 // Package app is f2fpay's composition root. New builds one gateway from its configuration in
-// dependency order (store, metrics, channel, service, pages, shared stores, workers, HTTP)
+// dependency order (store, metrics, channel and its breaker, service, pages, shared stores,
+// workers, HTTP)
 // and App starts and stops it. cmd/f2fpay (demo, serve), bench and the tests that need a
 // whole gateway all build it here, so that the wiring exists once.
 package app
@@ -141,6 +142,7 @@ func (a *App) buildCore(ctx context.Context, o Options) error {
 	b, err := backend.New(st, backend.Options{
 		Alipay: a.cfg.Alipay, MasterKey: a.cfg.MasterKey, Clock: o.Clock, Logger: a.log,
 		OnChannelCall: a.metrics.ObserveAlipayCall, OnCertEvent: a.metrics.ObserveAlipayCertEvent, WrapChannel: o.WrapChannel,
+		Breaker: &a.cfg.Breaker, OnBreakerState: a.metrics.SetAlipayBreakerState,
 		Payment: payment.Config{PublicURL: a.PublicURL(), ConfirmWithQuery: a.cfg.ConfirmWithQuery(),
 			LatePayment: a.cfg.LatePayment, DefaultTimeout: a.cfg.DefaultTimeout, CheckSchedule: a.cfg.Reconciler.Schedule},
 	})

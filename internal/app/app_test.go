@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -182,5 +183,33 @@ func TestStartTwice(t *testing.T) {
 	}
 	if _, err := b.app.Store().GetOrder(context.Background(), "x"); err == nil || err == payment.ErrNotFound {
 		t.Fatalf("the store is still open after Stop: %v", err)
+	}
+}
+
+// TestBreakerIsWired: the channel runs behind the circuit breaker with the configured
+// settings. An unknown outcome opens it (failures: 1); then a create is refused before its
+// order is written or Alipay is called, and the metrics gauge says open.
+func TestBreakerIsWired(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *config.Config) {
+		c.Breaker = config.BreakerConfig{Failures: 1, OpenFor: time.Hour}
+		c.Metrics.Public = true
+	})
+	b.sb.SetFaults(sandbox.Faults{Seed: 1, GatewaySystemError: 1, Methods: []string{"alipay.trade.precreate"}})
+	for _, no := range []string{"breaker-1", "breaker-2"} {
+		_, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: no, TotalAmount: "1.00", Subject: "s"})
+		var apiErr *client.Error
+		if !errors.As(err, &apiErr) || apiErr.Status != 503 || apiErr.Code != "UPSTREAM_UNAVAILABLE" {
+			t.Fatalf("create %s: %v; want 503 UPSTREAM_UNAVAILABLE", no, err)
+		}
+	}
+	if _, err := b.app.Store().GetOrder(t.Context(), "breaker-2"); err != payment.ErrNotFound {
+		t.Fatalf("the refused create left an order: %v", err)
+	}
+	if calls, _ := b.app.Store().ListChannelCalls(t.Context(), "breaker-2", 10); len(calls) != 0 {
+		t.Fatalf("the refused create called Alipay: %+v", calls)
+	}
+	if _, body := get(b.app.URL() + "/metrics"); !strings.Contains(body, "\nf2fpay_alipay_breaker_state 2\n") {
+		t.Fatalf("breaker gauge not open:\n%s", body)
 	}
 }

@@ -48,6 +48,7 @@ type Config struct {
 	TLS            TLSConfig      `yaml:"tls"`
 	Metrics        MetricsConfig  `yaml:"metrics"`
 	Shutdown       ShutdownConfig `yaml:"shutdown"`
+	Breaker        BreakerConfig  `yaml:"breaker"`
 }
 
 // AlipayConfig is the merchant's Alipay application.
@@ -157,6 +158,14 @@ type TLSConfig struct {
 type MetricsConfig struct {
 	Listen string `yaml:"listen"`
 	Public bool   `yaml:"public"`
+}
+
+// BreakerConfig tunes the circuit breaker around the Alipay channel (docs/decisions.md,
+// "Circuit breaker"); zero values take internal/breaker's defaults.
+type BreakerConfig struct {
+	Failures int           `yaml:"failures"` // unknown outcomes in a row that open it; default 5
+	OpenFor  time.Duration `yaml:"open_for"` // new money refused this long; default 30s
+	Probes   int           `yaml:"probes"`   // successes in a row that close it again; default 3
 }
 
 // ShutdownConfig bounds a graceful stop (SIGTERM, Ctrl-C). For Drain, /ready answers 503

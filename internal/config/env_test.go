@@ -68,6 +68,9 @@ var envCases = []envCase{
 	{"DATABASE_MAX_CONN_IDLE_TIME", "5m", func(c *Config) any { return c.DatabasePool.MaxConnIdleTime }, 5 * time.Minute},
 	{"METRICS_LISTEN", "127.0.0.1:9464", func(c *Config) any { return c.Metrics.Listen }, "127.0.0.1:9464"},
 	{"METRICS_PUBLIC", "true", func(c *Config) any { return c.Metrics.Public }, true},
+	{"BREAKER_FAILURES", "7", func(c *Config) any { return c.Breaker.Failures }, 7},
+	{"BREAKER_OPEN_FOR", "45s", func(c *Config) any { return c.Breaker.OpenFor }, 45 * time.Second},
+	{"BREAKER_PROBES", "2", func(c *Config) any { return c.Breaker.Probes }, 2},
 	{"SHUTDOWN_DRAIN", "5s", func(c *Config) any { return c.Shutdown.Drain }, 5 * time.Second},
 	{"SHUTDOWN_TIMEOUT", "25s", func(c *Config) any { return c.Shutdown.Timeout }, 25 * time.Second},
 	{"DATA_DIR", "/var/lib/f2fpay", func(c *Config) any { return c.DataDir }, "/var/lib/f2fpay"},
@@ -169,6 +172,7 @@ func TestEnvMalformedValues(t *testing.T) {
 		"RECONCILE_SCHEDULE": "0s", "RECONCILE_POLL": "x", "RECONCILE_LEASE": "x",
 		"DATABASE_MAX_CONNS": "-1", "DATABASE_MIN_CONNS": "3000000000", "DATABASE_MAX_CONN_LIFETIME": "x",
 		"DATABASE_MAX_CONN_IDLE_TIME": "x", "METRICS_PUBLIC": "public", "SHUTDOWN_DRAIN": "x", "SHUTDOWN_TIMEOUT": "-5s",
+		"BREAKER_FAILURES": "five", "BREAKER_OPEN_FOR": "later", "BREAKER_PROBES": "x",
 	} {
 		_, err := Load("", envOf(map[string]string{"F2FPAY_" + name: value}))
 		if err == nil || !strings.Contains(err.Error(), "F2FPAY_"+name+": want ") || !strings.Contains(err.Error(), value) {

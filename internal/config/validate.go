@@ -72,6 +72,9 @@ func (c *Config) checkTuning() []error {
 	if c.Webhooks.Concurrency < 0 {
 		errs = append(errs, errors.New("webhooks.concurrency must not be negative"))
 	}
+	if c.Breaker.Failures < 0 || c.Breaker.Probes < 0 {
+		errs = append(errs, errors.New("breaker.failures and breaker.probes must not be negative"))
+	}
 	return errs
 }
 

@@ -94,6 +94,7 @@ func TestValidateNamesEachProblem(t *testing.T) {
 		{"bad trusted proxy", func(c *Config) { c.TrustedProxies = []string{"10.0.0.1", "proxy.local"} }, []string{`trusted_proxies: "proxy.local" is neither an IP address nor a CIDR`}},
 		{"metrics on the main listener", func(c *Config) { c.Listen, c.Metrics.Listen = "127.0.0.1:8080", "127.0.0.1:8080" }, []string{"metrics.listen must be an address of its own"}},
 		{"negative concurrency", func(c *Config) { c.Webhooks.Concurrency = -1 }, []string{"webhooks.concurrency must not be negative"}},
+		{"negative breaker probes", func(c *Config) { c.Breaker.Probes = -1 }, []string{"breaker.failures and breaker.probes must not be negative"}},
 	} {
 		cfg := validConfig()
 		c.mutate(cfg)

@@ -1,6 +1,6 @@
 // Package backend builds the part of a gateway below its workers and HTTP, in dependency
-// order: the store, then the Alipay channel (which records its calls in that store), then
-// the payment service over both. internal/app builds the rest on top of it. It is a package
+// order: the store, then the Alipay channel (which records its calls in that store) behind
+// its circuit breaker, then the payment service over both. internal/app builds the rest on top of it. It is a package
 // of its own so that the tests of the packages internal/app imports (worker, httpapi…) can
 // build the same stack through internal/testenv without an import cycle.
 package backend
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
+	"github.com/f2fpay/f2fpay/internal/breaker"
 	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
@@ -62,7 +63,14 @@ type Options struct {
 	OnChannelCall func(payment.ChannelCall)
 	// OnCertEvent is told of each Alipay certificate event of certificate mode (metrics).
 	OnCertEvent func(kind string)
-	// WrapChannel, when set, wraps the channel the service uses (tests that fake answers).
+	// Breaker, when set, puts the circuit breaker around the channel (f2fpay always does;
+	// the core's tests leave it out to see every call reach the sandbox).
+	Breaker *config.BreakerConfig
+	// OnBreakerState is told the breaker's state (0 closed, 1 half-open, 2 open) on every
+	// transition (the metrics gauge).
+	OnBreakerState func(state int)
+	// WrapChannel, when set, wraps the channel the service uses, outside the breaker (tests
+	// that fake answers).
 	WrapChannel func(payment.Channel) payment.Channel
 }
 
@@ -106,6 +114,18 @@ func New(st payment.Store, o Options) (*Backend, error) {
 		return nil, err
 	}
 	var channel payment.Channel = ch
+	if b := o.Breaker; b != nil {
+		br, err := breaker.New(ch, breaker.Config{Failures: b.Failures, OpenFor: b.OpenFor, Probes: b.Probes,
+			Logger: log.With(slog.String("component", "breaker")), OnStateChange: func(_, to breaker.State) {
+				if o.OnBreakerState != nil {
+					o.OnBreakerState(int(to))
+				}
+			}})
+		if err != nil {
+			return nil, err
+		}
+		channel = br
+	}
 	if o.WrapChannel != nil {
 		channel = o.WrapChannel(ch)
 	}
