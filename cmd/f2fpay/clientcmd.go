@@ -68,7 +68,12 @@ func (f storeFlags) open(ctx context.Context) (payment.Store, *payment.Service, 
 			return nil, nil, err
 		}
 	}
-	return st, payment.NewService(st, nil, box, nil, payment.Config{}, nil), nil
+	allow, err := payment.ParseNetworks(cfg.Webhooks.AllowNetworks)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("webhooks.allow_networks: %v", err)
+	}
+	return st, payment.NewService(st, nil, box, nil, payment.Config{WebhookAllowNetworks: allow}, nil), nil
 }
 
 // defaultGrace is how long a rotated secret keeps verifying unless --grace says otherwise:

@@ -68,6 +68,8 @@ type WebhookConfig struct {
 	Timeout     time.Duration   `yaml:"timeout"`     // per POST; default 10s
 	Lease       time.Duration   `yaml:"lease"`       // claim held this long; default timeout+30s
 	Concurrency int             `yaml:"concurrency"` // POSTs in flight; default 8
+	// AllowNetworks (CIDRs) may receive webhooks although not public (docs/security.md).
+	AllowNetworks []string `yaml:"allow_networks"`
 }
 
 // ReconcilerConfig tunes the reconciler (SPEC §3); zero values take the defaults.
@@ -162,6 +164,7 @@ var envVars = []envVar{
 	{"WEBHOOK_TIMEOUT", false, func(c *Config, v string) (err error) { c.Webhooks.Timeout, err = time.ParseDuration(v); return }},
 	{"WEBHOOK_LEASE", false, func(c *Config, v string) (err error) { c.Webhooks.Lease, err = time.ParseDuration(v); return }},
 	{"WEBHOOK_CONCURRENCY", false, func(c *Config, v string) (err error) { c.Webhooks.Concurrency, err = strconv.Atoi(v); return }},
+	{"WEBHOOK_ALLOW_NETWORKS", false, func(c *Config, v string) error { c.Webhooks.AllowNetworks = strings.Split(v, ","); return nil }},
 	{"RECONCILE_SCHEDULE", false, func(c *Config, v string) (err error) { c.Reconciler.Schedule, err = durations(v); return }},
 	{"RECONCILE_POLL", false, func(c *Config, v string) (err error) { c.Reconciler.Poll, err = time.ParseDuration(v); return }},
 	{"RATE_LIMIT_CLIENT_RATE", false, func(c *Config, v string) (err error) { c.RateLimit.ClientRate, err = strconv.ParseFloat(v, 64); return }},

@@ -58,6 +58,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log := newLogger(stderr, "text")
 	tune := gatewayOptions{rateLimit: env.RateLimit, trustedProxies: env.TrustedProxies, noWorkers: !*workers,
 		webhooks: env.Webhooks, reconciler: env.Reconciler, latePayment: env.LatePayment}
+	tune.webhooks.AllowNetworks = append(tune.webhooks.AllowNetworks, "127.0.0.0/8", "::1") // receivers on this machine
 	scaleFlags{database: new(string), redis: redisURL, nats: natsURL}.apply(env)
 	tune.scale = env.scale()
 	d, err := startDemo(ctx, *listen, *dataDir, *database, log, tune)

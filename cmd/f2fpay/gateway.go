@@ -57,6 +57,10 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 	if err := checkProxies(o.trustedProxies); err != nil {
 		return nil, err
 	}
+	allow, err := payment.ParseNetworks(o.webhooks.AllowNetworks)
+	if err != nil {
+		return nil, fmt.Errorf("webhooks.allow_networks: %v", err)
+	}
 	st, err := openStoreWith(ctx, o.database, o.scale.Pool)
 	if err != nil {
 		return nil, err
@@ -64,6 +68,7 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 	svc := payment.NewService(st, o.channel, box, payment.SystemClock{}, payment.Config{
 		PublicURL: o.publicURL, ConfirmWithQuery: o.confirmWithQuery,
 		LatePayment: o.latePayment, DefaultTimeout: o.defaultTimeout, CheckSchedule: o.reconciler.Schedule,
+		WebhookAllowNetworks: allow,
 	}, o.log)
 	notes, pages, err := newPages(svc, o)
 	if err != nil {
@@ -78,7 +83,7 @@ func newGateway(ctx context.Context, o gatewayOptions) (*gateway, error) {
 	m := newMetrics(svc, o.calls, o.log)
 	wh, rc := o.webhooks, o.reconciler
 	dispatcher := worker.NewDispatcher(svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
-		Lease: wh.Lease, Concurrency: wh.Concurrency, Logger: o.log.With("component", "webhooks"),
+		Lease: wh.Lease, Concurrency: wh.Concurrency, AllowNetworks: allow, Logger: o.log.With("component", "webhooks"),
 		OnAttempt: m.ObserveWebhookAttempt})
 	reconciler := worker.NewReconciler(svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease,
 		Logger: o.log.With("component", "reconciler")})
