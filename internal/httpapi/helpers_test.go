@@ -81,6 +81,10 @@ type setupOptions struct {
 	observe   func(method, route string, status int, d time.Duration)
 	// wrapChannel wraps the real Alipay channel the service uses (the circuit breaker).
 	wrapChannel func(payment.Channel) payment.Channel
+	// wrapStore wraps the store the Service uses (counting its reads).
+	wrapStore func(payment.Store) payment.Store
+	// trustedProxies are believed for X-Forwarded-For (tests name client addresses so).
+	trustedProxies []string
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -122,7 +126,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if o.wrapChannel != nil {
 		channel = o.wrapChannel(ch)
 	}
-	svc := payment.NewService(st, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	var svcStore payment.Store = st
+	if o.wrapStore != nil {
+		svcStore = o.wrapStore(st)
+	}
+	svc := payment.NewService(svcStore, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
 	changes := make(chan *payment.Order, 256)
 	svc.OnChange(func(o *payment.Order) {
 		select {
@@ -132,6 +140,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	})
 	handler = httpapi.New(httpapi.Config{
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
+		TrustedProxies: o.trustedProxies,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sb))
 			if o.extra != nil {
