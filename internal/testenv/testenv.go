@@ -32,7 +32,9 @@ type Options struct {
 	ChannelTimeout time.Duration // 0: 5 s
 	// WrapChannel, when set, wraps the channel the Service uses (faking some answers).
 	WrapChannel func(payment.Channel) payment.Channel
-	Config      payment.Config // PublicURL is set to the notify endpoint's server
+	// WrapStore, when set, wraps the store the Service uses (counting its reads).
+	WrapStore func(payment.Store) payment.Store
+	Config    payment.Config // PublicURL is set to the notify endpoint's server
 }
 
 // Env is the wired stack.
@@ -108,7 +110,11 @@ func New(t *testing.T, o Options) *Env {
 	}
 	cfg := o.Config
 	cfg.PublicURL = gw.URL
-	e.Service = payment.NewService(e.Store, ch, box, o.Clock, cfg, nil)
+	var st payment.Store = e.Store
+	if o.WrapStore != nil {
+		st = o.WrapStore(st)
+	}
+	e.Service = payment.NewService(st, ch, box, o.Clock, cfg, nil)
 	svcp.Store(e.Service)
 	return e
 }
