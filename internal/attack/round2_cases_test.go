@@ -20,9 +20,12 @@ import (
 // need an injected resolver or clock run on an in-process stack (inprocAttacks).
 func round2Attacks(w *world) []attack {
 	bad := "400 INVALID_PARAMETER"
+	n := 0
 	notify := func(name, u string) attack {
+		n++
+		no := fmt.Sprintf("atk-ssrf-%d", n)
 		return attack{name: "notify_url " + name, target: "merchant", expect: bad, run: func(w *world) string {
-			body := fmt.Sprintf(`{"out_trade_no":"atk-ssrf","total_amount":"1.00","subject":"s","notify_url":%q}`, u)
+			body := fmt.Sprintf(`{"out_trade_no":%q,"total_amount":"1.00","subject":"s","notify_url":%q}`, no, u)
 			return w.merchant(mreq{method: http.MethodPost, path: pathCreate, body: []byte(body)})
 		}}
 	}
