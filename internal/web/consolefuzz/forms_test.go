@@ -227,7 +227,7 @@ func FuzzConsoleForms(f *testing.F) {
 		if len(param) > 40 || len(form) > 96 { // minimizing is quadratic in length
 			return
 		}
-		if c.w.n.Load() > 300 { // clients, refunds and events pile up and slow every page: start over
+		if c.w.n.Load() > 60 { // clients, refunds and events pile up and slow every page: start over
 			c.close()
 			c = newConsole(t)
 		}
