@@ -175,6 +175,8 @@ func (d *demo) configure(f demoFlags, env *config.Config, log *slog.Logger) (*co
 		Webhooks: env.Webhooks, Reconciler: env.Reconciler, RateLimit: env.RateLimit, TrustedProxies: env.TrustedProxies,
 		Shutdown: env.Shutdown, Breaker: env.Breaker,
 	}
+	// Webhook receivers on this machine (a developer's own server) are the demo's usual case.
+	cfg.Webhooks.AllowNetworks = append(cfg.Webhooks.AllowNetworks, "127.0.0.0/8", "::1/128")
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(f.dataDir, "f2fpay.db")
 	}

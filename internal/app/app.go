@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,6 +58,7 @@ type App struct {
 	cfg      config.Config
 	log      *slog.Logger
 	store    payment.Store
+	allow    []netip.Prefix // webhooks.allow_networks, parsed
 	svc      *payment.Service
 	channel  *alipay.Channel
 	metrics  *metrics.Metrics
@@ -139,12 +141,18 @@ func (a *App) buildCore(ctx context.Context, o Options) error {
 		return st.QueueDepths(ctx, payment.Now(clockOr(o.Clock)))
 	}, a.log.With(slog.String("component", "metrics")))
 	a.metrics.SetBuildInfo(version.Version, version.Commit, version.Date)
+	allow, err := payment.ParseNetworks(a.cfg.Webhooks.AllowNetworks)
+	if err != nil {
+		return fmt.Errorf("webhooks.allow_networks: %v", err)
+	}
+	a.allow = allow
 	b, err := backend.New(st, backend.Options{
 		Alipay: a.cfg.Alipay, MasterKey: a.cfg.MasterKey, Clock: o.Clock, Logger: a.log,
 		OnChannelCall: a.metrics.ObserveAlipayCall, OnCertEvent: a.metrics.ObserveAlipayCertEvent, WrapChannel: o.WrapChannel,
 		Breaker: &a.cfg.Breaker, OnBreakerState: a.metrics.SetAlipayBreakerState,
 		Payment: payment.Config{PublicURL: a.PublicURL(), ConfirmWithQuery: a.cfg.ConfirmWithQuery(),
-			LatePayment: a.cfg.LatePayment, DefaultTimeout: a.cfg.DefaultTimeout, CheckSchedule: a.cfg.Reconciler.Schedule},
+			LatePayment: a.cfg.LatePayment, DefaultTimeout: a.cfg.DefaultTimeout, CheckSchedule: a.cfg.Reconciler.Schedule,
+			WebhookAllowNetworks: allow},
 	})
 	if err != nil {
 		return err

@@ -20,14 +20,16 @@ func (a *App) buildHTTP(o Options, limits ratelimit.Store) (http.Handler, error)
 	cfg := a.cfg
 	pages, err := web.New(web.Config{Service: a.svc, Notifier: a.notes, Logger: a.log.With(slog.String("component", "web")),
 		Clock: o.Clock, MerchantName: cfg.Admin.MerchantName, AdminPasswordHash: cfg.Admin.PasswordHash,
-		SecureCookies: cfg.Admin.SecureCookies || strings.HasPrefix(a.PublicURL(), "https://")})
+		SecureCookies: cfg.Admin.SecureCookies || strings.HasPrefix(a.PublicURL(), "https://"),
+		IPv6Prefix:    cfg.RateLimit.IPv6Prefix})
 	if err != nil {
 		return nil, err
 	}
 	rl := cfg.RateLimit
 	policy := ratelimit.NewPolicy(limits, ratelimit.Config{
 		ClientRate: rl.ClientRate, ClientBurst: rl.ClientBurst, IPRate: rl.IPRate, IPBurst: rl.IPBurst,
-		NotifyRate: rl.NotifyRate, NotifyBurst: rl.NotifyBurst, Logger: a.log.With(slog.String("component", "ratelimit"))})
+		NotifyRate: rl.NotifyRate, NotifyBurst: rl.NotifyBurst, AuthFailRate: rl.AuthFailRate, AuthFailBurst: rl.AuthFailBurst,
+		IPv6Prefix: rl.IPv6Prefix, Logger: a.log.With(slog.String("component", "ratelimit"))})
 	extra := func(e *gin.Engine) {
 		if cfg.Metrics.Public {
 			e.GET("/metrics", gin.WrapH(a.metrics.Handler()))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/f2fpay/f2fpay/internal/app/backend"
 	"github.com/f2fpay/f2fpay/internal/config"
@@ -25,5 +26,10 @@ func Manage(ctx context.Context, cfg *config.Config) (payment.Store, *payment.Se
 			return nil, nil, err
 		}
 	}
-	return st, payment.NewService(st, nil, box, nil, payment.Config{}, nil), nil
+	allow, err := payment.ParseNetworks(cfg.Webhooks.AllowNetworks)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("webhooks.allow_networks: %v", err)
+	}
+	return st, payment.NewService(st, nil, box, nil, payment.Config{WebhookAllowNetworks: allow}, nil), nil
 }

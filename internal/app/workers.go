@@ -46,7 +46,7 @@ func (a *App) openShared(ctx context.Context, noWorkers bool) (ratelimit.Store, 
 func (a *App) buildWorkers(clock payment.Clock) {
 	wh, rc := a.cfg.Webhooks, a.cfg.Reconciler
 	dispatcher := worker.NewDispatcher(a.svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
-		Lease: wh.Lease, Concurrency: wh.Concurrency, Clock: clock, Logger: a.log.With(slog.String("component", "webhooks")),
+		Lease: wh.Lease, Concurrency: wh.Concurrency, AllowNetworks: a.allow, Clock: clock, Logger: a.log.With(slog.String("component", "webhooks")),
 		OnAttempt: a.metrics.ObserveWebhookAttempt})
 	reconciler := worker.NewReconciler(a.svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease, Clock: clock,
 		Logger: a.log.With(slog.String("component", "reconciler"))})

@@ -147,6 +147,7 @@ func expect(err error, status int) error {
 func runAttacks(t *testing.T, w *world) {
 	before := dumpDB(t, w.dir)
 	attacks := append(merchantAttacks(w, w.replay), notifyAttacks(w)...)
+	attacks = append(attacks, round2Attacks(w)...)
 	seen := map[string]bool{}
 	var tw strings.Builder
 	tab := tabwriter.NewWriter(&tw, 2, 4, 2, ' ', 0)

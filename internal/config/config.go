@@ -101,6 +101,9 @@ type WebhookConfig struct {
 	Timeout     time.Duration   `yaml:"timeout"`     // per POST; default 10s
 	Lease       time.Duration   `yaml:"lease"`       // claim held this long; default timeout+30s
 	Concurrency int             `yaml:"concurrency"` // POSTs in flight; default 8
+	// AllowNetworks (CIDRs) may receive webhooks although they are not public addresses
+	// (an on-premises receiver); everything else non-public is refused (docs/security.md).
+	AllowNetworks []string `yaml:"allow_networks"`
 }
 
 // ReconcilerConfig tunes the reconciler; zero values take the defaults.
@@ -121,6 +124,13 @@ type RateLimitConfig struct {
 	IPBurst     int     `yaml:"ip_burst"`
 	NotifyRate  float64 `yaml:"notify_rate"`
 	NotifyBurst int     `yaml:"notify_burst"`
+	// AuthFailRate and AuthFailBurst budget the failed authentications of one source on
+	// /api/*; zero values take 1/s and 60 (docs/security.md).
+	AuthFailRate  float64 `yaml:"auth_fail_rate"`
+	AuthFailBurst int     `yaml:"auth_fail_burst"`
+	// IPv6Prefix is how many leading bits of an IPv6 address name one source for every
+	// per-IP limit and the console lockout; 0 = 64.
+	IPv6Prefix int `yaml:"ipv6_prefix"`
 }
 
 // AdminConfig is the operator console's configuration.

@@ -51,11 +51,15 @@ var envCases = []envCase{
 	{"RATE_LIMIT_IP_BURST", "9", func(c *Config) any { return c.RateLimit.IPBurst }, 9},
 	{"RATE_LIMIT_NOTIFY_RATE", "300", func(c *Config) any { return c.RateLimit.NotifyRate }, 300.0},
 	{"RATE_LIMIT_NOTIFY_BURST", "600", func(c *Config) any { return c.RateLimit.NotifyBurst }, 600},
+	{"RATE_LIMIT_AUTH_FAIL_RATE", "2.5", func(c *Config) any { return c.RateLimit.AuthFailRate }, 2.5},
+	{"RATE_LIMIT_AUTH_FAIL_BURST", "30", func(c *Config) any { return c.RateLimit.AuthFailBurst }, 30},
+	{"RATE_LIMIT_IPV6_PREFIX", "56", func(c *Config) any { return c.RateLimit.IPv6Prefix }, 56},
 	{"TRUSTED_PROXIES", " 10.0.0.1, ,192.168.0.0/16 ", func(c *Config) any { return c.TrustedProxies }, []string{"10.0.0.1", "192.168.0.0/16"}},
 	{"WEBHOOK_SCHEDULE", "1s, 2m", func(c *Config) any { return c.Webhooks.Schedule }, []time.Duration{time.Second, 2 * time.Minute}},
 	{"WEBHOOK_TIMEOUT", "3s", func(c *Config) any { return c.Webhooks.Timeout }, 3 * time.Second},
 	{"WEBHOOK_LEASE", "45s", func(c *Config) any { return c.Webhooks.Lease }, 45 * time.Second},
 	{"WEBHOOK_CONCURRENCY", "3", func(c *Config) any { return c.Webhooks.Concurrency }, 3},
+	{"WEBHOOK_ALLOW_NETWORKS", "10.1.0.0/16, ::1", func(c *Config) any { return c.Webhooks.AllowNetworks }, []string{"10.1.0.0/16", "::1"}},
 	{"RECONCILE_SCHEDULE", "10s,20s", func(c *Config) any { return c.Reconciler.Schedule }, []time.Duration{10 * time.Second, 20 * time.Second}},
 	{"RECONCILE_POLL", "250ms", func(c *Config) any { return c.Reconciler.Poll }, 250 * time.Millisecond},
 	{"RECONCILE_LEASE", "90s", func(c *Config) any { return c.Reconciler.Lease }, 90 * time.Second},
@@ -173,6 +177,7 @@ func TestEnvMalformedValues(t *testing.T) {
 		"DATABASE_MAX_CONNS": "-1", "DATABASE_MIN_CONNS": "3000000000", "DATABASE_MAX_CONN_LIFETIME": "x",
 		"DATABASE_MAX_CONN_IDLE_TIME": "x", "METRICS_PUBLIC": "public", "SHUTDOWN_DRAIN": "x", "SHUTDOWN_TIMEOUT": "-5s",
 		"BREAKER_FAILURES": "five", "BREAKER_OPEN_FOR": "later", "BREAKER_PROBES": "x",
+		"RATE_LIMIT_AUTH_FAIL_RATE": "x", "RATE_LIMIT_AUTH_FAIL_BURST": "x", "RATE_LIMIT_IPV6_PREFIX": "/64",
 	} {
 		_, err := Load("", envOf(map[string]string{"F2FPAY_" + name: value}))
 		if err == nil || !strings.Contains(err.Error(), "F2FPAY_"+name+": want ") || !strings.Contains(err.Error(), value) {

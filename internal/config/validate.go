@@ -69,6 +69,15 @@ func (c *Config) checkTuning() []error {
 	if m := c.Metrics.Listen; m != "" && !anyPort(m) && (m == c.Listen || m == c.TLS.Listen) {
 		errs = append(errs, errors.New("metrics.listen must be an address of its own, not listen or tls.listen"))
 	}
+	if _, err := payment.ParseNetworks(c.Webhooks.AllowNetworks); err != nil {
+		errs = append(errs, fmt.Errorf("webhooks.allow_networks: %v", err))
+	}
+	if p := c.RateLimit.IPv6Prefix; p < 0 || p > 128 {
+		errs = append(errs, errors.New("rate_limit.ipv6_prefix must be 0 (= 64) to 128"))
+	}
+	if c.RateLimit.AuthFailBurst < 0 {
+		errs = append(errs, errors.New("rate_limit.auth_fail_burst must not be negative"))
+	}
 	if c.Webhooks.Concurrency < 0 {
 		errs = append(errs, errors.New("webhooks.concurrency must not be negative"))
 	}

@@ -93,6 +93,9 @@ func TestValidateNamesEachProblem(t *testing.T) {
 		{"tls files without listen", func(c *Config) { c.TLS.CertFile, c.TLS.KeyFile = "c", "k" }, []string{"tls.listen needs tls.cert_file and tls.key_file"}},
 		{"bad trusted proxy", func(c *Config) { c.TrustedProxies = []string{"10.0.0.1", "proxy.local"} }, []string{`trusted_proxies: "proxy.local" is neither an IP address nor a CIDR`}},
 		{"metrics on the main listener", func(c *Config) { c.Listen, c.Metrics.Listen = "127.0.0.1:8080", "127.0.0.1:8080" }, []string{"metrics.listen must be an address of its own"}},
+		{"bad allowed network", func(c *Config) { c.Webhooks.AllowNetworks = []string{"10.0.0.0/33"} }, []string{"webhooks.allow_networks: "}},
+		{"ipv6 prefix too long", func(c *Config) { c.RateLimit.IPv6Prefix = 129 }, []string{"rate_limit.ipv6_prefix must be 0 (= 64) to 128"}},
+		{"negative auth-fail burst", func(c *Config) { c.RateLimit.AuthFailBurst = -1 }, []string{"rate_limit.auth_fail_burst must not be negative"}},
 		{"negative concurrency", func(c *Config) { c.Webhooks.Concurrency = -1 }, []string{"webhooks.concurrency must not be negative"}},
 		{"negative breaker probes", func(c *Config) { c.Breaker.Probes = -1 }, []string{"breaker.failures and breaker.probes must not be negative"}},
 	} {

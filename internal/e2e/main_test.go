@@ -75,6 +75,7 @@ func newWorld(t *testing.T, extraEnv ...string) *world {
 		// Compressed time: the reconciler and the webhook retries run in milliseconds.
 		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
 		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",
+		"F2FPAY_WEBHOOK_ALLOW_NETWORKS=127.0.0.1/32", // the receiver runs in this test process
 	)
 	w.env = append(w.env, alipayEnv...)
 	w.env = append(w.env, extraEnv...)

@@ -70,6 +70,7 @@ func newCluster(t *testing.T, instances int, extraEnv ...string) *cluster {
 		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json",
 		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
 		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",
+		"F2FPAY_WEBHOOK_ALLOW_NETWORKS=127.0.0.1/32", // the receiver runs in this test process
 	)
 	c.env = append(c.env, alipayEnv...)
 	if nats != "" {

@@ -41,10 +41,11 @@ var (
 func unauthorized(msg string) error { return payment.Errorf(payment.CodeUnauthorized, "%s", msg) }
 
 // authenticate checks the HMAC-SHA256 request signature of SPEC §2.1. The cheap header
-// checks come first, then the client's secrets, then the signature over the body; only a
-// request whose signature verifies goes on to rateLimit and useNonce, so a forged request
-// cannot burn a nonce. On success the client, the nonce and the exact body bytes are left
-// in the context.
+// checks come first, then the source's budget of failed authentications (authbudget.go),
+// then the client's secrets, then the signature over the body; only a request whose
+// signature verifies goes on to rateLimit and useNonce, so a forged request cannot burn a
+// nonce. A failure that cost the database read is charged to the source. On success the
+// client, the nonce and the exact body bytes are left in the context.
 func (s *server) authenticate(c *gin.Context) {
 	h := c.Request.Header
 	appID, ts, nonce, sig := h.Get(headerAppID), h.Get(headerTimestamp), h.Get(headerNonce), h.Get(headerSignature)
@@ -52,30 +53,61 @@ func (s *server) authenticate(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	client, secrets, err := s.svc.ClientSecrets(ctx, appID)
+	if s.overBudget(c, appID, ts, nonce, sig) {
+		return
+	}
+	client, secrets, err := s.svc.ClientSecrets(c.Request.Context(), appID)
 	if err != nil {
+		if payment.ErrorCode(err) == payment.CodeUnauthorized {
+			s.authFailed(c)
+		}
 		writeError(c, err)
 		return
 	}
-	body, ok := s.readBody(c)
+	body, ok := s.bodyOf(c)
 	if !ok {
+		s.authFailed(c)
 		return
 	}
-	query, err := url.ParseQuery(c.Request.URL.RawQuery)
+	want, err := s.wantSignature(c, ts, nonce, body)
+	if err == nil && !verifyAny(secrets, want, sig) {
+		err = unauthorized("bad signature")
+	}
 	if err != nil {
-		writeError(c, payment.Errorf(payment.CodeInvalidParameter, "malformed query string"))
+		s.authFailed(c)
+		writeError(c, err)
 		return
 	}
-	want := stringToSign(c.Request.Method, c.Request.URL.EscapedPath(), canonicalQuery(query), ts, nonce, body)
-	if !verifyAny(secrets, want, sig) {
-		writeError(c, unauthorized("bad signature"))
-		return
-	}
+	s.known.remember(appID, secrets, s.clock.Now())
 	c.Set(ctxClient, client)
 	c.Set(ctxBody, body)
 	c.Set(ctxNonce, nonce)
 	c.Next()
+}
+
+// ctxRawBody holds the body once read, before the request is authenticated.
+const ctxRawBody = "f2fpay.rawBody"
+
+// bodyOf reads the body once (readBody) and keeps it for a second caller.
+func (s *server) bodyOf(c *gin.Context) ([]byte, bool) {
+	if b, ok := c.Get(ctxRawBody); ok {
+		return b.([]byte), true
+	}
+	body, ok := s.readBody(c)
+	if ok {
+		c.Set(ctxRawBody, body)
+	}
+	return body, ok
+}
+
+// wantSignature is the string to sign of the request. Errors: INVALID_PARAMETER for a
+// malformed query string.
+func (s *server) wantSignature(c *gin.Context, ts, nonce string, body []byte) (string, error) {
+	query, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return "", payment.Errorf(payment.CodeInvalidParameter, "malformed query string")
+	}
+	return stringToSign(c.Request.Method, c.Request.URL.EscapedPath(), canonicalQuery(query), ts, nonce, body), nil
 }
 
 // useNonce records the nonce of an authenticated request, refusing a replay. It runs after

@@ -82,6 +82,10 @@ type setupOptions struct {
 	// wrapChannel wraps the real Alipay channel the service uses (the circuit breaker).
 	wrapChannel func(payment.Channel) payment.Channel
 	draining    func() bool
+	// wrapStore wraps the store the Service uses (counting its reads).
+	wrapStore func(payment.Store) payment.Store
+	// trustedProxies are believed for X-Forwarded-For (tests name client addresses so).
+	trustedProxies []string
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -123,7 +127,11 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if o.wrapChannel != nil {
 		channel = o.wrapChannel(ch)
 	}
-	svc := payment.NewService(st, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	var svcStore payment.Store = st
+	if o.wrapStore != nil {
+		svcStore = o.wrapStore(st)
+	}
+	svc := payment.NewService(svcStore, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
 	changes := make(chan *payment.Order, 256)
 	svc.OnChange(func(o *payment.Order) {
 		select {
@@ -133,7 +141,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	})
 	handler = httpapi.New(httpapi.Config{
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
-		Version: testVersion, Draining: o.draining,
+		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sb))
 			if o.extra != nil {

@@ -47,7 +47,8 @@ type Config struct {
 	// Limiter rate-limits the merchant API after authentication; nil = no limit.
 	Limiter Limiter
 	// IPLimiter rate-limits the public routes (notify, cashier, console login) per client
-	// IP; nil = no limit.
+	// IP; nil = no limit. When it is also an AuthFailureLimiter, the merchant API's failed
+	// authentications get a budget per source.
 	IPLimiter IPLimiter
 	// TrustedProxies are the proxy addresses or CIDRs whose X-Forwarded-For is believed when
 	// taking the client IP (notify audit, access log); nil trusts none.
@@ -70,6 +71,8 @@ type server struct {
 	waiter    Waiter
 	limiter   Limiter
 	ipLimiter IPLimiter
+	authFail  AuthFailureLimiter // nil: no budget of failed authentications
+	known     knownSecrets
 	observe   func(method, route string, status int, d time.Duration)
 	version   string
 	draining  func() bool
@@ -84,6 +87,9 @@ func New(cfg Config) http.Handler {
 		version: cfg.Version, draining: cfg.Draining}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if af, ok := cfg.IPLimiter.(AuthFailureLimiter); ok {
+		s.authFail = af
 	}
 	if s.clock == nil {
 		s.clock = payment.SystemClock{}

@@ -11,13 +11,14 @@ import (
 const NonceWindow = 15 * time.Minute
 
 // CreateClient registers a merchant API client and returns it with its secret, which is
-// shown this once and stored only sealed. Errors: INVALID_PARAMETER.
+// shown this once and stored only sealed. Errors: INVALID_PARAMETER (also for a notifyURL
+// naming a non-public IP address, see docs/security.md).
 func (s *Service) CreateClient(ctx context.Context, name, notifyURL string) (*Client, string, error) {
 	if err := checkText("name", name, 1, 128); err != nil {
 		return nil, "", err
 	}
 	if notifyURL != "" {
-		if err := CheckWebhookURL("notify_url", notifyURL); err != nil {
+		if err := s.checkWebhookTarget("notify_url", notifyURL); err != nil {
 			return nil, "", err
 		}
 	}

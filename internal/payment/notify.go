@@ -151,7 +151,10 @@ func (s *Service) confirm(ctx context.Context, n *Notification) (*Trade, error) 
 			return nil, refuse("notification says TRADE_CLOSED but alipay.trade.query says %s", t.Status)
 		}
 	}
-	if t.PaidAt == nil && n.GmtPayment != nil {
+	// The notification's gmt_payment only fills in a payment the query confirms: a query
+	// of a trade paid and then refunded in full (TRADE_CLOSED) still carries its
+	// send_pay_date, so a closed trade without one was never paid.
+	if t.PaidAt == nil && n.GmtPayment != nil && t.Status.Paid() {
 		t.PaidAt = n.GmtPayment
 	}
 	return t, nil

@@ -9,11 +9,17 @@ import (
 
 // Create issues an order and its QR for the client, idempotent by out_trade_no: the same
 // parameters again return the existing order (created=false), retrying precreate if the
-// first attempt never got a QR. Errors: INVALID_PARAMETER, CONFLICT (out_trade_no taken with
+// first attempt never got a QR. Errors: INVALID_PARAMETER (also a notify_url naming a
+// non-public IP address, docs/security.md), CONFLICT (out_trade_no taken with
 // other parameters), UPSTREAM_REJECTED, UPSTREAM_UNAVAILABLE (safe to repeat).
 func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest) (*Order, bool, error) {
 	if err := req.Validate(); err != nil {
 		return nil, false, err
+	}
+	if req.NotifyURL != "" {
+		if err := s.checkWebhookTarget("notify_url", req.NotifyURL); err != nil {
+			return nil, false, err
+		}
 	}
 	if req.TimeoutMinutes == 0 {
 		req.TimeoutMinutes = int(s.cfg.DefaultTimeout / time.Minute)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type Config struct {
 	// CheckSchedule is the reconciler's back-off for pending orders, counted from the QR;
 	// default 30 s, 1 m, 2 m, 5 m (then at expiry). Scaled down in tests.
 	CheckSchedule []time.Duration
+	// WebhookAllowNetworks opts networks in as webhook targets (webhooks.allow_networks),
+	// which are otherwise refused when notify_url names a non-public IP literal
+	// (docs/security.md). The demo allows loopback.
+	WebhookAllowNetworks []netip.Prefix
 }
 
 // SecretBox seals client secrets at rest.

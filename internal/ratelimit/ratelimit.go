@@ -61,25 +61,36 @@ type Config struct {
 	IPBurst     int
 	NotifyRate  float64
 	NotifyBurst int
-	Logger      *slog.Logger // store failures; nil = discard
+	// AuthFailRate and AuthFailBurst budget the failed authentications of the merchant API
+	// per source (authfail.go); default 1/s, burst 60.
+	AuthFailRate  float64
+	AuthFailBurst int
+	// IPv6Prefix is how much of an IPv6 address names one source (rate_limit.ipv6_prefix):
+	// rotating addresses inside it escapes no limit. 0 = 64.
+	IPv6Prefix int
+	Logger     *slog.Logger // store failures; nil = discard
 }
 
 // Policy applies the gateway's limits on a Store: per client (with the client's own
 // override from the clients table) and per IP. It satisfies httpapi.Limiter and
 // httpapi.IPLimiter.
 type Policy struct {
-	store  Store
-	client Limit
-	ip     Limit
-	notify Limit
-	log    *slog.Logger
+	store    Store
+	client   Limit
+	ip       Limit
+	notify   Limit
+	authFail Limit
+	v6Prefix int
+	blocked  blocked
+	log      *slog.Logger
 }
 
 // NewPolicy builds the limits of cfg over store.
 func NewPolicy(store Store, cfg Config) *Policy {
 	p := &Policy{store: store, log: cfg.Logger,
 		client: Limit{Rate: cfg.ClientRate, Burst: cfg.ClientBurst},
-		ip:     Limit{Rate: cfg.IPRate, Burst: cfg.IPBurst}, notify: Limit{Rate: cfg.NotifyRate, Burst: cfg.NotifyBurst}}
+		ip:     Limit{Rate: cfg.IPRate, Burst: cfg.IPBurst}, notify: Limit{Rate: cfg.NotifyRate, Burst: cfg.NotifyBurst},
+		authFail: Limit{Rate: cfg.AuthFailRate, Burst: cfg.AuthFailBurst}, v6Prefix: cfg.IPv6Prefix}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -94,6 +105,7 @@ func NewPolicy(store Store, cfg Config) *Policy {
 	fill(&p.client, DefaultClientRate, DefaultClientBurst)
 	fill(&p.ip, DefaultIPRate, DefaultIPBurst)
 	fill(&p.notify, DefaultNotifyRate, DefaultNotifyBurst)
+	fill(&p.authFail, DefaultAuthFailRate, DefaultAuthFailBurst)
 	return p
 }
 
@@ -135,14 +147,18 @@ func (p *Policy) PeekClient(ctx context.Context, appID string) (bool, time.Durat
 	return ok, retry
 }
 
-// AllowIP takes a token from the bucket of a client IP for a route class (RouteNotify or
-// RoutePublic); each class has its own buckets.
+// AllowIP takes a token from the bucket of a client IP's source (Source) for a route class
+// (RouteNotify or RoutePublic); each class has its own buckets.
 func (p *Policy) AllowIP(ctx context.Context, route, ip string) (bool, time.Duration) {
 	if route == RouteNotify {
-		return p.take(ctx, "notify:"+ip, p.notify)
+		return p.take(ctx, "notify:"+p.Source(ip), p.notify)
 	}
-	return p.take(ctx, "ip:"+ip, p.ip)
+	return p.take(ctx, "ip:"+p.Source(ip), p.ip)
 }
+
+// Source names the bucket of a client IP: the IPv4 address, or the IPv6 network of the
+// configured prefix length.
+func (p *Policy) Source(ip string) string { return payment.SourceKey(ip, p.v6Prefix) }
 
 func (p *Policy) take(ctx context.Context, key string, l Limit) (bool, time.Duration) {
 	if l.Rate < 0 {

@@ -152,7 +152,7 @@ func (s *Sandbox) writeEnvelope(w http.ResponseWriter, name string, n node, h cr
 		b.WriteByte('"')
 	}
 	b.WriteString(`,"sign":"`)
-	b.WriteString(rsaSign(s.signingKey(certSN), h, nb))
+	b.WriteString(s.sign(s.signingKey(certSN), h, nb))
 	b.WriteString(`"}`)
 	w.Header().Set("Content-Type", "text/html;charset=utf-8")
 	w.WriteHeader(http.StatusOK)

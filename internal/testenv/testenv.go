@@ -36,7 +36,9 @@ type Options struct {
 	ChannelTimeout time.Duration // 0: 5 s
 	// WrapChannel, when set, wraps the channel the Service uses (faking some answers).
 	WrapChannel func(payment.Channel) payment.Channel
-	Config      payment.Config // PublicURL is set to the notify endpoint's server
+	// WrapStore, when set, wraps the store the Service uses (counting its reads).
+	WrapStore func(payment.Store) payment.Store
+	Config    payment.Config // PublicURL is set to the notify endpoint's server
 }
 
 // Env is the wired stack.
@@ -79,7 +81,11 @@ func New(t *testing.T, o Options) *Env {
 	t.Cleanup(gw.Close)
 	cfg := o.Config
 	cfg.PublicURL = gw.URL
-	b, err := backend.New(e.Store, backend.Options{Alipay: alipayCfg, MasterKey: secretbox.NewKey(), Payment: cfg,
+	var st payment.Store = e.Store
+	if o.WrapStore != nil {
+		st = o.WrapStore(st)
+	}
+	b, err := backend.New(st, backend.Options{Alipay: alipayCfg, MasterKey: secretbox.NewKey(), Payment: cfg,
 		Clock: o.Clock, WrapChannel: o.WrapChannel})
 	if err != nil {
 		t.Fatal(err)

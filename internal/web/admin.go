@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -82,19 +83,21 @@ func (h *Handler) login(c *gin.Context) {
 		h.renderLogin(c, http.StatusForbidden, "The form expired (missing or wrong CSRF token); please try again.")
 		return
 	}
-	ok, locked := h.admin.check(c.ClientIP(), c.PostForm("password"))
+	ok, locked := h.admin.check(c.Request.Context(), c.ClientIP(), c.PostForm("password"))
+	ip := slog.String("ip", c.ClientIP())
 	switch {
 	case ok:
 		id, _ := h.admin.newSession()
 		h.admin.setCookie(c, sessionCookie, id, int(SessionLifetime.Seconds()))
 		h.admin.setCookie(c, loginCookie, "", -1)
-		h.log.Info("console login", "ip", c.ClientIP())
+		h.log.Info("console login", ip)
 		c.Redirect(http.StatusSeeOther, "/admin")
 	case locked:
-		h.log.Warn("console login locked", "ip", c.ClientIP())
-		h.renderLogin(c, http.StatusTooManyRequests, "Too many failed attempts: login is locked for 15 minutes.")
+		h.log.Warn("console login locked", ip)
+		h.renderLogin(c, http.StatusTooManyRequests,
+			"Too many failed attempts from your address: login from it is locked for 15 minutes.")
 	default:
-		h.log.Warn("console login failed", "ip", c.ClientIP())
+		h.log.Warn("console login failed", ip)
 		h.renderLogin(c, http.StatusUnauthorized, "Wrong password.")
 	}
 }

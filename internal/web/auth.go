@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -15,12 +16,20 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// Console login policy. Sessions live in this process's memory: a restart logs the
-// operator out, and behind several instances the balancer must keep the console sticky.
+// Console login policy (docs/security.md). Failures lock the source they come from (an
+// IPv4 address, an IPv6 /64): a lock for everyone would hand any outsider a way to keep
+// the operator out. Failures from all sources together only slow every login down, by a
+// delay that grows with them up to MaxLoginDelay, so that the operator with the right
+// password still gets in during an attack from many addresses. Sessions live in this
+// process's memory: a restart logs the operator out, and behind several instances the
+// balancer must keep the console sticky.
 const (
-	MaxLoginFailures = 5                // failures from one address before it is locked out
-	LockoutDuration  = 15 * time.Minute // how long a lockout (and a failure count) lasts
-	globalFailures   = 50               // failures from all addresses that lock the login for everyone
+	MaxLoginFailures = 5                // failures from one source before it is locked
+	LockoutDuration  = 15 * time.Minute // how long a source's lock (and any failure count) lasts
+	MaxLoginDelay    = 2 * time.Second  // the longest wait a login is held for, however many failures
+	slowAfter        = 10               // failures from all sources before logins are delayed
+	firstDelay       = 100 * time.Millisecond
+	maxTracked       = 10000 // sources with failures kept before expired ones are swept
 	SessionLifetime  = 8 * time.Hour
 	sessionCookie    = "f2fpay_admin"
 	loginCookie      = "f2fpay_login" // double-submit CSRF token of the login form
@@ -38,18 +47,33 @@ type failures struct {
 
 // auth holds the console's password hash, sessions and failed-login counters.
 type auth struct {
-	hash   []byte
-	secure bool
-	clock  payment.Clock
+	hash     []byte
+	secure   bool
+	clock    payment.Clock
+	v6Prefix int
+	sleep    func(context.Context, time.Duration) error
 
 	mu       sync.Mutex
 	sessions map[string]*session
-	fails    map[string]*failures // by client IP; "" counts every address
+	fails    map[string]*failures // by source (payment.SourceKey)
+	all      failures             // every source together: drives the delay
 }
 
 func newAuth(hash string, secure bool, clock payment.Clock) *auth {
-	return &auth{hash: []byte(hash), secure: secure, clock: clock,
+	return &auth{hash: []byte(hash), secure: secure, clock: clock, sleep: sleepContext,
 		sessions: map[string]*session{}, fails: map[string]*failures{}}
+}
+
+// sleepContext waits d, or less when ctx ends first (the client went away).
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (a *auth) enabled() bool { return len(a.hash) > 0 }
@@ -64,58 +88,101 @@ func equal(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
-// locked reports whether ip (or every address together) has used up its attempts.
-func (a *auth) locked(ip string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.lockedLocked(ip, a.clock.Now())
-}
+// source names the lockout bucket of a client IP.
+func (a *auth) source(ip string) string { return payment.SourceKey(ip, a.v6Prefix) }
 
-// lockedLocked is locked with a.mu held; it forgets attempts older than LockoutDuration.
-func (a *auth) lockedLocked(ip string, now time.Time) bool {
-	for key, limit := range map[string]int{ip: MaxLoginFailures, "": globalFailures} {
-		if f := a.fails[key]; f != nil {
-			if now.Sub(f.since) >= LockoutDuration {
-				delete(a.fails, key)
-			} else if f.count >= limit {
-				return true
-			}
-		}
+// lockedLocked reports, with a.mu held, whether the source has used up its attempts; it
+// forgets counts older than LockoutDuration.
+func (a *auth) lockedLocked(src string, now time.Time) bool {
+	f := a.fails[src]
+	if f == nil {
+		return false
 	}
-	return false
+	if now.Sub(f.since) >= LockoutDuration {
+		delete(a.fails, src)
+		return false
+	}
+	return f.count >= MaxLoginFailures
 }
 
-// check compares password with the hash; ok is false on a wrong password and on any
-// attempt while locked out (then bcrypt is not even run). The attempt is counted as a
-// failure before bcrypt runs, under the same lock as the lockout test, so guesses sent
-// at once cannot all pass the test while earlier ones are still being hashed; a right
-// password takes its count back.
-func (a *auth) check(ip, password string) (ok, locked bool) {
+// delayLocked is the wait before a login is tried, with a.mu held: none for the first
+// slowAfter failures of the window, then firstDelay doubling every five failures, at most
+// MaxLoginDelay.
+func (a *auth) delayLocked(now time.Time) time.Duration {
+	if now.Sub(a.all.since) >= LockoutDuration {
+		a.all = failures{}
+	}
+	n := a.all.count - slowAfter + 1
+	if n <= 0 {
+		return 0
+	}
+	d := firstDelay
+	for i := 0; i < (n-1)/5 && d < MaxLoginDelay; i++ {
+		d *= 2
+	}
+	return min(d, MaxLoginDelay)
+}
+
+// check compares password with the hash. A locked source is refused at once (bcrypt is not
+// run); any other attempt first waits the current delay. The attempt is counted as a
+// failure before bcrypt runs, under the same lock as the lockout test, so guesses sent at
+// once cannot all pass the test while earlier ones are still being hashed; a right
+// password takes its count back. ok is false on a wrong password, on a lock, and when ctx
+// ends during the delay.
+func (a *auth) check(ctx context.Context, ip, password string) (ok, locked bool) {
+	src := a.source(ip)
 	a.mu.Lock()
-	now := a.clock.Now()
-	if a.lockedLocked(ip, now) {
+	if a.lockedLocked(src, a.clock.Now()) {
 		a.mu.Unlock()
 		return false, true
 	}
-	for _, key := range []string{ip, ""} {
-		f := a.fails[key]
-		if f == nil {
-			f = &failures{since: now}
-			a.fails[key] = f
-		}
-		f.count++
-	}
+	delay := a.delayLocked(a.clock.Now())
 	a.mu.Unlock()
+	if delay > 0 && a.sleep(ctx, delay) != nil {
+		return false, false
+	}
+	if !a.count(src) {
+		return false, true
+	}
 	if bcrypt.CompareHashAndPassword(a.hash, []byte(password)) == nil {
 		a.mu.Lock()
-		delete(a.fails, ip)
-		if g := a.fails[""]; g != nil && g.count > 0 {
-			g.count--
-		}
+		delete(a.fails, src)
+		a.all.count = max(a.all.count-1, 0)
 		a.mu.Unlock()
 		return true, false
 	}
-	return false, a.locked(ip)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return false, a.lockedLocked(src, a.clock.Now())
+}
+
+// count records an attempt of src as a failure (taken back on success); false when src
+// got locked meanwhile by its own attempts sent at the same time.
+func (a *auth) count(src string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	if a.lockedLocked(src, now) {
+		return false
+	}
+	if len(a.fails) >= maxTracked {
+		for k, f := range a.fails {
+			if now.Sub(f.since) >= LockoutDuration {
+				delete(a.fails, k)
+			}
+		}
+	}
+	f := a.fails[src]
+	if f == nil {
+		f = &failures{since: now}
+		a.fails[src] = f
+	}
+	f.count++
+	if a.all.count == 0 {
+		a.all.since = now
+	}
+	a.all.count++
+	return true
 }
 
 // newSession starts a session and returns its cookie value.

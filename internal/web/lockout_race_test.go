@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"sync"
 	"testing"
 
@@ -29,7 +30,7 @@ func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			if ok, _ := a.check("203.0.113.7", "wrong guess"); ok {
+			if ok, _ := a.check(context.Background(), "203.0.113.7", "wrong guess"); ok {
 				t.Error("wrong password accepted")
 			}
 		}()

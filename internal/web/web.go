@@ -6,6 +6,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -38,6 +39,12 @@ type Config struct {
 	// SecureCookies marks the console's cookies Secure even on plain HTTP requests (behind a
 	// TLS-terminating proxy). Requests that arrive over TLS always get Secure cookies.
 	SecureCookies bool
+	// IPv6Prefix is how much of an IPv6 address names one source for the login lockout
+	// (rate_limit.ipv6_prefix); 0 = 64.
+	IPv6Prefix int
+	// Sleep holds a login attempt for the delay of docs/security.md, returning early with
+	// ctx's error; nil = a real timer. Tests record the delays instead of waiting them.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Location is the time zone of the dashboard's "today" and of displayed times; nil = time.Local.
 	Location *time.Location
 }
@@ -82,6 +89,10 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.assetTag = assetHash()
 	h.admin = newAuth(cfg.AdminPasswordHash, cfg.SecureCookies, h.clock)
+	h.admin.v6Prefix = cfg.IPv6Prefix
+	if cfg.Sleep != nil {
+		h.admin.sleep = cfg.Sleep
+	}
 	return h, nil
 }
 

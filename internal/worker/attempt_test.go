@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
 // TestOnAttempt: every POST is reported by its result: failed while retries remain, dead on
@@ -18,7 +20,7 @@ func TestOnAttempt(t *testing.T) {
 	id := e.paidEvent("wh-observed")
 	var mu sync.Mutex
 	var results []string
-	d := NewDispatcher(e.svc, DispatcherConfig{Clock: clock, Schedule: []time.Duration{time.Minute},
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock, Schedule: []time.Duration{time.Minute},
 		OnAttempt: func(r string) { mu.Lock(); results = append(results, r); mu.Unlock() }})
 	for range 2 {
 		if n, err := d.runOnce(bg); n != 1 || err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +26,14 @@ type DispatcherConfig struct {
 	Lease       time.Duration   // how long a claim is held; default Timeout + 30 s
 	Concurrency int             // POSTs in flight at most; default 8
 	Poll        time.Duration   // look for due retries this often; default 1 s
-	HTTPClient  *http.Client    // default: no redirects followed
-	Clock       payment.Clock   // default the system clock
-	Logger      *slog.Logger    // default discard
+	// AllowNetworks opts networks in as webhook targets (webhooks.allow_networks); every
+	// other non-public address is refused at dial time (docs/security.md). The demo allows
+	// loopback.
+	AllowNetworks []netip.Prefix
+	// Resolver resolves webhook host names; nil = the system's. Tests inject one.
+	Resolver Resolver
+	Clock    payment.Clock // default the system clock
+	Logger   *slog.Logger  // default discard
 	// OnAttempt, when set, is told of every POST's result (metrics): "delivered", "failed"
 	// (a retry is scheduled) or "dead" (it was the last). It must not block.
 	OnAttempt func(result string)
@@ -36,16 +42,17 @@ type DispatcherConfig struct {
 // Dispatcher delivers the events outbox as signed webhooks (SPEC §4), at least once per
 // event, with retries on the schedule; safe to run on several instances at once.
 type Dispatcher struct {
-	svc   *payment.Service
-	store payment.Store
-	cfg   DispatcherConfig
-	log   *slog.Logger
-	id    string
-	seq   atomic.Int64
-	slots chan struct{} // one token per delivery in flight
-	freed chan struct{}
-	wg    sync.WaitGroup
-	loop  loop
+	svc    *payment.Service
+	store  payment.Store
+	cfg    DispatcherConfig
+	client *http.Client // dials public addresses only, follows no redirect (dial.go)
+	log    *slog.Logger
+	id     string
+	seq    atomic.Int64
+	slots  chan struct{} // one token per delivery in flight
+	freed  chan struct{}
+	wg     sync.WaitGroup
+	loop   loop
 }
 
 // NewDispatcher builds a dispatcher over svc and subscribes it to svc's new events (OnEvent),
@@ -66,9 +73,6 @@ func NewDispatcher(svc *payment.Service, cfg DispatcherConfig) *Dispatcher {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
 	if cfg.Clock == nil {
 		cfg.Clock = payment.SystemClock{}
 	}
@@ -79,7 +83,8 @@ func NewDispatcher(svc *payment.Service, cfg DispatcherConfig) *Dispatcher {
 		cfg.OnAttempt = func(string) {}
 	}
 	d := &Dispatcher{svc: svc, store: svc.Store(), cfg: cfg, log: cfg.Logger, id: instanceID(),
-		slots: make(chan struct{}, cfg.Concurrency), freed: make(chan struct{}, 1), loop: newLoop()}
+		client: newWebhookClient(cfg.AllowNetworks, cfg.Resolver),
+		slots:  make(chan struct{}, cfg.Concurrency), freed: make(chan struct{}, 1), loop: newLoop()}
 	svc.OnEvent(d.Wake)
 	return d
 }

@@ -27,7 +27,7 @@ func TestDeliverSigned(t *testing.T) {
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
 	id := e.paidEvent("wh-signed")
-	d := NewDispatcher(e.svc, DispatcherConfig{Clock: clock})
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	if n, err := d.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce = %d, %v; want 1 delivery", n, err)
 	}
@@ -70,7 +70,7 @@ func TestRetrySchedule(t *testing.T) {
 		return http.StatusNoContent
 	})
 	id := e.paidEvent("wh-retry")
-	d := NewDispatcher(e.svc, DispatcherConfig{Clock: clock})
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	for i := 0; i < 5; i++ {
 		if n, err := d.runOnce(bg); n != 1 || err != nil {
 			t.Fatalf("attempt %d: runOnce = %d, %v", i+1, n, err)
@@ -114,7 +114,7 @@ func TestDeadThenResend(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	e.recv.setStatus(func(int) int { return http.StatusInternalServerError })
 	id := e.paidEvent("wh-dead")
-	d := NewDispatcher(e.svc, DispatcherConfig{Clock: clock})
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	for i := 0; i <= len(DefaultSchedule); i++ {
 		if n, _ := d.runOnce(bg); n != 1 {
 			t.Fatalf("attempt %d not made", i+1)
@@ -151,7 +151,7 @@ func TestNoEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{noEndpoint: true})
 	id := e.paidEvent("wh-none")
-	d := NewDispatcher(e.svc, DispatcherConfig{})
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks()})
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatal("not claimed")
 	}
@@ -178,8 +178,8 @@ func TestTwoDispatchersAndCrashedClaim(t *testing.T) {
 	if err != nil || len(crashed) != 2 {
 		t.Fatalf("crash claim: %d, %v", len(crashed), err)
 	}
-	d1 := NewDispatcher(e.svc, DispatcherConfig{Clock: clock, Concurrency: 3})
-	d2 := NewDispatcher(e.svc, DispatcherConfig{Clock: clock, Concurrency: 3})
+	d1 := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock, Concurrency: 3})
+	d2 := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock, Concurrency: 3})
 	var wg sync.WaitGroup
 	for _, d := range []*Dispatcher{d1, d2} {
 		wg.Add(1)
@@ -216,7 +216,7 @@ func TestTwoDispatchersAndCrashedClaim(t *testing.T) {
 func TestWakeAndStop(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{})
-	d := NewDispatcher(e.svc, DispatcherConfig{Poll: time.Hour})
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Poll: time.Hour})
 	d.Start(bg)
 	id := e.paidEvent("wh-wake")
 	waitFor(t, "webhook after wake-up", func() bool { return len(e.recv.got()) == 1 })

@@ -59,7 +59,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	if e.clock == nil {
 		e.clock = payment.SystemClock{}
 	}
-	st := testenv.New(t, testenv.Options{Clock: e.clock, Config: payment.Config{ConfirmWithQuery: true,
+	st := testenv.New(t, testenv.Options{Clock: e.clock, Config: payment.Config{ConfirmWithQuery: true, WebhookAllowNetworks: payment.LoopbackNetworks(),
 		LatePayment: cfg.latePayment, CheckSchedule: cfg.schedule}})
 	e.store, e.svc, e.sb, e.appID = st.Store, st.Service, st.Sandbox, st.AppID
 	url := e.recv.srv.URL + "/hook"

@@ -54,7 +54,7 @@ func (d *Dispatcher) post(ctx context.Context, target string, secret []byte, e *
 	req.Header.Set("X-F2FPay-Timestamp", ts)
 	req.Header.Set("X-F2FPay-Signature", Sign(secret, ts, body))
 	start := time.Now()
-	resp, err := d.cfg.HTTPClient.Do(req)
+	resp, err := d.client.Do(req)
 	if err != nil {
 		a.Latency = time.Since(start)
 		a.Error = transportError(err)
@@ -66,7 +66,10 @@ func (d *Dispatcher) post(ctx context.Context, target string, secret []byte, e *
 	a.Latency = time.Since(start)
 	a.StatusCode = resp.StatusCode
 	a.Response = strings.ReplaceAll(strings.ToValidUTF8(string(head), "\uFFFD"), "\x00", "")
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode <= 399:
+		a.Error = fmt.Sprintf("HTTP %d (redirects are not followed)", resp.StatusCode)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		a.Error = fmt.Sprintf("HTTP %d", resp.StatusCode)
 	}
 	return a
@@ -77,6 +80,9 @@ func transportError(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	if re, ok := refusal(err); ok {
+		return re.Error()
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timeout"
