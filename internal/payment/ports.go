@@ -14,6 +14,7 @@ type Queries interface {
 	ReconcileQueries // claiming due orders and refunds (outbox.go)
 	RelayQueries     // cursors of outbox relays, e.g. NATS (relay.go)
 	DepthQueries     // queue sizes for monitoring (depth.go)
+	ReconQueries     // reconciliation runs and discrepancies (recon.go)
 
 	// Clients.
 	InsertClient(ctx context.Context, c *Client) error

@@ -51,6 +51,7 @@ type Service struct {
 	onEvent func()       // called after a committed transaction that wrote an event
 	noticed func(string) // called with every notification's outcome (OnNotification)
 	nonces  NonceStore   // request nonces; the store unless SetNonceStore replaced it
+	bills   BillSource   // Alipay's daily bill (SetBillSource); nil until set
 }
 
 // NewService wires the core. logger may be nil.

@@ -53,6 +53,11 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"QueueDepths", testQueueDepths},
 		// The Alipay channel's certificate cache: alipaycert.go.
 		{"AlipayCerts", testAlipayCerts},
+		// Reconciliation against Alipay's bill: recon.go.
+		{"ReconRun", testReconRun},
+		{"Discrepancy", testDiscrepancy},
+		{"PaidOrders", testPaidOrders},
+		{"ReconSchedule", testReconSchedule},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
