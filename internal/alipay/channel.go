@@ -80,6 +80,8 @@ type Channel struct {
 	rootSN     string
 	trust      *certTrust
 	downloader *alipay.Client
+
+	http *http.Client // the bill download's (billdownload.go)
 }
 
 var _ payment.Channel = (*Channel)(nil)
@@ -125,7 +127,10 @@ func New(cfg Config) (*Channel, error) {
 		return nil, err
 	}
 	c := &Channel{client: client, appID: cfg.AppID, sellerID: cfg.SellerID, log: log, record: cfg.Recorder,
-		timeout: timeout, rootSN: keys.rootSN}
+		timeout: timeout, rootSN: keys.rootSN,
+		// The bill's link is not the gateway: a plain transport, and a longer timeout than
+		// a call's, since a busy day's zip is megabytes.
+		http: &http.Client{Timeout: max(timeout, billTimeout)}}
 	if trust != nil {
 		if err := c.startCertMode(trust, keys, gateway, timeout); err != nil {
 			return nil, err

@@ -2,6 +2,8 @@ package payment
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"time"
 	_ "time/tzdata" // the bill's day is Beijing time on any host, zoneinfo or not
 )
@@ -77,15 +79,15 @@ type BillTotals struct {
 	TradeAmount  Amount `json:"trade_amount"`
 	RefundCount  int    `json:"refund_count"`
 	RefundAmount Amount `json:"refund_amount"`
-	Fee          Amount `json:"fee"`
+	Fee          SignedAmount `json:"fee"`
 }
 
 // BillSummary is the bill's (汇总) file: its 合计 row. Amount is net of refunds.
 type BillSummary struct {
 	TradeCount  int    `json:"trade_count"`
 	RefundCount int    `json:"refund_count"`
-	Amount      Amount `json:"amount"`
-	Fee         Amount `json:"fee"`
+	Amount      SignedAmount `json:"amount"`
+	Fee         SignedAmount `json:"fee"`
 }
 
 // Bill is one day's Alipay trade bill, read from its zip.
@@ -100,7 +102,7 @@ type Bill struct {
 func (b *Bill) Totals() BillTotals {
 	var t BillTotals
 	for _, r := range b.Rows {
-		t.Fee += r.Fee
+		t.Fee += SignedAmount(r.Fee)
 		if r.Kind == BillTrade {
 			t.TradeCount++
 			t.TradeAmount += r.Amount
@@ -110,6 +112,35 @@ func (b *Bill) Totals() BillTotals {
 		}
 	}
 	return t
+}
+
+// SignedAmount is fen that may be negative: a bill's fees (negative when charged), a day's
+// net. JSON writes it as Amount does ("-0.81") and reads what it writes.
+type SignedAmount int64
+
+// String formats the amount in yuan with two decimals and its sign.
+func (a SignedAmount) String() string { return Amount(a).String() }
+
+// MarshalJSON writes the amount as a JSON string "-0.81".
+func (a SignedAmount) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// UnmarshalJSON reads a JSON string in the ParseAmount format with an optional "-".
+// Errors: INVALID_PARAMETER.
+func (a *SignedAmount) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Errorf(CodeInvalidParameter, "amount must be a string such as \"-0.81\"")
+	}
+	digits, neg := strings.CutPrefix(s, "-")
+	v, err := ParseAmount(digits)
+	if err != nil {
+		return err
+	}
+	if neg {
+		v = -v
+	}
+	*a = SignedAmount(v)
+	return nil
 }
 
 // ErrBillNotReady is returned by BillSource.DownloadBill while Alipay has no bill for the

@@ -102,7 +102,7 @@ type ReconRun struct {
 	Trigger    string
 	Source     string
 	Status     RunStatus
-	Error      string
+	Note       string // why the bill was missing or failed; or what was assumed
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Totals     ReconTotals
@@ -130,6 +130,8 @@ type ReconQueries interface {
 	GetReconRun(ctx context.Context, id int64) (*ReconRun, error)
 	// ListReconRuns returns runs newest first, with ID below before (0 = from the newest).
 	ListReconRuns(ctx context.Context, before int64, limit int) ([]*ReconRun, error)
+	// LastReconRun returns the newest run of day; ErrNotFound when there is none.
+	LastReconRun(ctx context.Context, day BillDay) (*ReconRun, error)
 
 	// InsertDiscrepancy adds d, setting d.ID and d.Version=1; ErrDuplicate when (Day, Kind,
 	// Ref) exists. UpdateDiscrepancy writes its mutable fields where ID and Version match

@@ -88,18 +88,23 @@ func (c *comparison) checkTotals() {
 		diff("net amount (fen)", int64(bill.TradeAmount-bill.RefundAmount), int64(s.Amount))
 		diff("fee (fen)", int64(bill.Fee), int64(s.Fee))
 		if len(diffs) > 0 {
-			c.add(finding{kind: KindTotalsMismatch, ref: "summary", ours: bill.TradeAmount - bill.RefundAmount, alipay: s.Amount,
+			c.add(finding{kind: KindTotalsMismatch, ref: "summary", ours: bill.TradeAmount - bill.RefundAmount, alipay: Amount(s.Amount),
 				detail: "the bill's detail and (汇总) files disagree: " + strings.Join(diffs, "; ")})
 		}
 	}
-	b := c.books
+	// Rows the books put on the day before or after (paid around midnight) are no
+	// difference: they were matched one by one.
+	b, sh := c.books, c.shifted
+	bill.TradeCount, bill.TradeAmount = bill.TradeCount-sh.TradeCount, bill.TradeAmount-sh.TradeAmount
+	bill.RefundCount, bill.RefundAmount = bill.RefundCount-sh.RefundCount, bill.RefundAmount-sh.RefundAmount
 	if c.rowLevel > 0 || (b.TradeCount == bill.TradeCount && b.TradeAmount == bill.TradeAmount &&
 		b.RefundCount == bill.RefundCount && b.RefundAmount == bill.RefundAmount) {
 		return
 	}
 	c.add(finding{kind: KindTotalsMismatch, ref: "books", ours: b.TradeAmount - b.RefundAmount, alipay: bill.TradeAmount - bill.RefundAmount,
-		detail: fmt.Sprintf("the books have %d payments of %s and %d refunds of %s, the bill %d of %s and %d of %s",
-			b.TradeCount, b.TradeAmount, b.RefundCount, b.RefundAmount, bill.TradeCount, bill.TradeAmount, bill.RefundCount, bill.RefundAmount)})
+		detail: fmt.Sprintf("the books have %d payments of %s and %d refunds of %s; the bill, for what the books put on this day, "+
+			"%d of %s and %d of %s", b.TradeCount, b.TradeAmount, b.RefundCount, b.RefundAmount,
+			bill.TradeCount, bill.TradeAmount, bill.RefundCount, bill.RefundAmount)})
 }
 
 // fmtBeijing writes t as Alipay does, in Beijing time.

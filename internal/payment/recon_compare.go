@@ -15,6 +15,7 @@ type comparison struct {
 	trades   map[string]bool // out_trade_no of the bill's trades
 	refunds  map[string]bool // out_trade_no + "/" + refund_no of the bill's refunds
 	books    BillTotals      // the books' totals of the day, after what this run recorded
+	shifted  BillTotals      // the bill's rows the books put on another day (around midnight)
 	appeared []int64         // earlier days' "not in bill" discrepancies found in this bill
 	rowLevel int             // findings about single rows (they explain differing totals)
 }
@@ -95,6 +96,10 @@ func (c *comparison) checkTrade(ctx context.Context, r BillRow) error {
 		if o, err = c.recordPayment(ctx, o, r); err != nil {
 			return err
 		}
+	}
+	if o.PaidAt != nil && paidHere(o) && BillDayOf(*o.PaidAt) != c.day {
+		c.shifted.TradeCount++
+		c.shifted.TradeAmount += r.Amount
 	}
 	if r.Amount != o.TotalAmount {
 		c.add(finding{kind: KindAmountMismatch, ref: o.OutTradeNo, outTradeNo: o.OutTradeNo, tradeNo: r.TradeNo,

@@ -35,6 +35,10 @@ func (c *comparison) checkRefund(ctx context.Context, r BillRow) error {
 	case err != nil:
 		return err
 	case rf.Status == RefundSucceeded:
+		if rf.SucceededAt != nil && BillDayOf(*rf.SucceededAt) != c.day {
+			c.shifted.RefundCount++
+			c.shifted.RefundAmount += r.Amount
+		}
 		c.checkRefundAmount(r, rf.Amount)
 		return nil
 	case rf.Status == RefundFailed:

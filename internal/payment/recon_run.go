@@ -5,10 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // EventReconciliationCompleted reports a completed reconciliation run with its counts.
 const EventReconciliationCompleted = "reconciliation.completed"
+
+// NoBillAfter is how long after a day's end a missing bill stops being "not ready yet":
+// Alipay publishes a day's bill the next morning and answers bill_not_exist, for ever, for
+// a day without trades; past this the day is compared with an empty bill.
+const NoBillAfter = 24 * time.Hour
 
 // SetBillSource gives the service Alipay's daily bill; without it only bills read by hand
 // can be reconciled.
@@ -42,7 +48,12 @@ func (s *Service) ReconcileDay(ctx context.Context, in ReconcileInput) (*ReconRu
 		run.Source = SourceAlipay
 		var err error
 		if b, err = s.downloadBill(ctx, in.Day); err != nil {
-			return s.recordFailedRun(ctx, run, err)
+			if !errors.Is(err, ErrBillNotReady) || run.StartedAt.Before(in.Day.End().Add(NoBillAfter)) {
+				return s.recordFailedRun(ctx, run, err)
+			}
+			// Alipay makes no bill for a day without trades: that late, none will come.
+			b = &Bill{Day: in.Day}
+			run.Note = fmt.Sprintf("Alipay has no bill for %s (no trades that day?); compared with an empty bill", in.Day)
 		}
 	}
 	if err := s.checkBill(in.Day, b); err != nil {
@@ -100,16 +111,31 @@ func (s *Service) sellerID() string {
 // recordFailedRun stores a run that got no bill, so that the console shows the attempt,
 // and returns it with cause.
 func (s *Service) recordFailedRun(ctx context.Context, run *ReconRun, cause error) (*ReconRun, error) {
-	run.Status, run.FinishedAt, run.Error = RunFailed, s.now(), ErrorMessage(cause)
+	run.Status, run.FinishedAt, run.Note = RunFailed, s.now(), ErrorMessage(cause)
 	if errors.Is(cause, ErrBillNotReady) {
 		run.Status = RunNotReady
 	}
-	if err := s.store.InsertReconRun(ctx, run); err != nil {
+	if err := s.storeFailedRun(ctx, run); err != nil {
 		return nil, errors.Join(cause, err)
 	}
 	s.log.Warn("reconciliation found no bill", slog.String("date", string(run.Day)),
-		slog.String("status", string(run.Status)), slog.String("error", run.Error))
+		slog.String("status", string(run.Status)), slog.String("note", run.Note))
 	return run, cause
+}
+
+// storeFailedRun stores run, or, when the day's last run is the same failure from the same
+// trigger and source (the daily job retrying a bill not ready yet), updates that one with
+// the new time, so that retries do not fill the console.
+func (s *Service) storeFailedRun(ctx context.Context, run *ReconRun) error {
+	last, err := s.store.LastReconRun(ctx, run.Day)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err == nil && last.Status == run.Status && last.Trigger == run.Trigger && last.Source == run.Source {
+		run.ID, run.StartedAt = last.ID, last.StartedAt
+		return s.store.UpdateReconRun(ctx, run)
+	}
+	return s.store.InsertReconRun(ctx, run)
 }
 
 // recordRun stores a completed run, its discrepancies and its events in one transaction.

@@ -17,7 +17,7 @@ type ReconciliationObject struct {
 	Status        RunStatus          `json:"status"`
 	Source        string             `json:"source"`
 	Trigger       string             `json:"trigger"`
-	Error         string             `json:"error,omitempty"`
+	Note          string             `json:"note,omitempty"`
 	Discrepancies DiscrepancyCounts  `json:"discrepancies"`
 	Totals        ReconTotals        `json:"totals"`
 	StartedAt     time.Time          `json:"started_at"`
@@ -41,8 +41,8 @@ type DiscrepancyShown struct {
 	OutTradeNo string           `json:"out_trade_no,omitempty"`
 	RefundNo   string           `json:"refund_no,omitempty"`
 	TradeNo    string           `json:"trade_no,omitempty"`
-	Ours       Amount           `json:"ours"`
-	Alipay     Amount           `json:"alipay"`
+	Ours       SignedAmount     `json:"ours"`
+	Alipay     SignedAmount     `json:"alipay"`
 	Detail     string           `json:"detail"`
 	Note       string           `json:"note,omitempty"`
 }
@@ -50,14 +50,14 @@ type DiscrepancyShown struct {
 // ReconciliationView renders a run without its discrepancies (the event's data).
 func ReconciliationView(r *ReconRun) ReconciliationObject {
 	return ReconciliationObject{RunID: r.ID, Date: r.Day, Status: r.Status, Source: r.Source, Trigger: r.Trigger,
-		Error: r.Error, Discrepancies: DiscrepancyCounts{Found: r.Found, Resolved: r.Resolved, Open: r.Open},
+		Note: r.Note, Discrepancies: DiscrepancyCounts{Found: r.Found, Resolved: r.Resolved, Open: r.Open},
 		Totals: r.Totals, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
 }
 
 // DiscrepancyView renders d.
 func DiscrepancyView(d *Discrepancy) DiscrepancyShown {
 	return DiscrepancyShown{ID: d.ID, Date: d.Day, Kind: d.Kind, State: d.State, OutTradeNo: d.OutTradeNo,
-		RefundNo: d.RefundNo, TradeNo: d.TradeNo, Ours: d.Ours, Alipay: d.Alipay, Detail: d.Detail, Note: d.Note}
+		RefundNo: d.RefundNo, TradeNo: d.TradeNo, Ours: SignedAmount(d.Ours), Alipay: SignedAmount(d.Alipay), Detail: d.Detail, Note: d.Note}
 }
 
 // RunDiscrepancies returns the discrepancies a run found or resolved (LastRunID).

@@ -10,7 +10,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-const reconRunCols = `id, bill_date, triggered_by, source, status, error, started_at, finished_at, totals,
+const reconRunCols = `id, bill_date, triggered_by, source, status, note, started_at, finished_at, totals,
 	found_count, resolved_count, open_count`
 
 const discrepancyCols = `id, bill_date, kind, ref, out_trade_no, refund_no, trade_no, ours, alipay, detail,
@@ -18,15 +18,17 @@ const discrepancyCols = `id, bill_date, kind, ref, out_trade_no, refund_no, trad
 
 var (
 	stInsertReconRun = define("InsertReconRun", `INSERT INTO reconciliation_runs (bill_date, triggered_by,
-		source, status, error, started_at, finished_at, totals, found_count, resolved_count, open_count)
+		source, status, note, started_at, finished_at, totals, found_count, resolved_count, open_count)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?)
 		RETURNING id`)
-	stUpdateReconRun = define("UpdateReconRun", `UPDATE reconciliation_runs SET status = ?, error = ?,
+	stUpdateReconRun = define("UpdateReconRun", `UPDATE reconciliation_runs SET status = ?, note = ?,
 		finished_at = ?, totals = ?, found_count = ?, resolved_count = ?, open_count = ?
 		WHERE id = ?`)
 	stGetReconRun   = define("GetReconRun", `SELECT `+reconRunCols+` FROM reconciliation_runs WHERE id = ?`)
 	stListReconRuns = define("ListReconRuns", `SELECT `+reconRunCols+` FROM reconciliation_runs
 		WHERE id < ? ORDER BY id DESC LIMIT ?`)
+	stLastReconRun = define("LastReconRun", `SELECT `+reconRunCols+` FROM reconciliation_runs
+		WHERE bill_date = ? ORDER BY id DESC LIMIT 1`)
 
 	stInsertDiscrepancy = define("InsertDiscrepancy", `INSERT INTO reconciliation_discrepancies (bill_date,
 		kind, ref, out_trade_no, refund_no, trade_no, ours, alipay, detail, state, note, first_run_id,
@@ -47,7 +49,7 @@ var (
 func scanReconRun(s scanner) (*payment.ReconRun, error) {
 	var r payment.ReconRun
 	var totals string
-	err := s.Scan(&r.ID, &r.Day, &r.Trigger, &r.Source, &r.Status, &r.Error, tm(&r.StartedAt), tm(&r.FinishedAt),
+	err := s.Scan(&r.ID, &r.Day, &r.Trigger, &r.Source, &r.Status, &r.Note, tm(&r.StartedAt), tm(&r.FinishedAt),
 		&totals, &r.Found, &r.Resolved, &r.Open)
 	if err != nil {
 		return nil, err
@@ -80,7 +82,7 @@ func totalsArray(t payment.BillTotals) [5]int64 {
 
 func billTotals(a [5]int64) payment.BillTotals {
 	return payment.BillTotals{TradeCount: int(a[0]), TradeAmount: payment.Amount(a[1]), RefundCount: int(a[2]),
-		RefundAmount: payment.Amount(a[3]), Fee: payment.Amount(a[4])}
+		RefundAmount: payment.Amount(a[3]), Fee: payment.SignedAmount(a[4])}
 }
 
 func totalsJSON(t payment.ReconTotals) (string, error) {
@@ -102,8 +104,8 @@ func parseTotals(text string) (payment.ReconTotals, error) {
 	}
 	t := payment.ReconTotals{Books: billTotals(st.Books), Bill: billTotals(st.Bill)}
 	if s := st.Summary; s != nil {
-		t.Summary = &payment.BillSummary{TradeCount: int(s[0]), RefundCount: int(s[1]), Amount: payment.Amount(s[2]),
-			Fee: payment.Amount(s[3])}
+		t.Summary = &payment.BillSummary{TradeCount: int(s[0]), RefundCount: int(s[1]), Amount: payment.SignedAmount(s[2]),
+			Fee: payment.SignedAmount(s[3])}
 	}
 	return t, nil
 }
@@ -114,7 +116,7 @@ func (q *queries) InsertReconRun(ctx context.Context, r *payment.ReconRun) error
 	if err != nil {
 		return err
 	}
-	id, err := q.id(ctx, stInsertReconRun, r.Day, r.Trigger, r.Source, r.Status, r.Error, r.StartedAt,
+	id, err := q.id(ctx, stInsertReconRun, r.Day, r.Trigger, r.Source, r.Status, r.Note, r.StartedAt,
 		r.FinishedAt, totals, r.Found, r.Resolved, r.Open)
 	if err != nil {
 		return err
@@ -130,7 +132,7 @@ func (q *queries) UpdateReconRun(ctx context.Context, r *payment.ReconRun) error
 	if err != nil {
 		return err
 	}
-	n, err := q.exec(ctx, stUpdateReconRun, r.Status, r.Error, r.FinishedAt, totals, r.Found, r.Resolved, r.Open, r.ID)
+	n, err := q.exec(ctx, stUpdateReconRun, r.Status, r.Note, r.FinishedAt, totals, r.Found, r.Resolved, r.Open, r.ID)
 	if err == nil && n == 0 {
 		err = payment.ErrNotFound
 	}
@@ -149,6 +151,11 @@ func (q *queries) ListReconRuns(ctx context.Context, before int64, limit int) ([
 		before = math.MaxInt64
 	}
 	return list(ctx, q, scanReconRun, stListReconRuns, before, limitOr(limit, 50))
+}
+
+// LastReconRun returns the newest run of day; ErrNotFound when there is none.
+func (q *queries) LastReconRun(ctx context.Context, day payment.BillDay) (*payment.ReconRun, error) {
+	return get(ctx, q, scanReconRun, stLastReconRun, day)
 }
 
 // InsertDiscrepancy adds d, setting d.ID and d.Version=1; ErrDuplicate when (day, kind,

@@ -30,7 +30,7 @@ func testReconRun(t *testing.T, s payment.Store) {
 	got, err := s.GetReconRun(ctx, r.ID)
 	must(t, "GetReconRun", err)
 	equal(t, "round trip", got, r)
-	r.Found, r.Resolved, r.Open, r.Error = 3, 2, 1, "note"
+	r.Found, r.Resolved, r.Open, r.Note = 3, 2, 1, "note"
 	r.Totals.Books.RefundCount = 1
 	must(t, "UpdateReconRun", s.UpdateReconRun(ctx, r))
 	got, _ = s.GetReconRun(ctx, r.ID)
@@ -43,6 +43,11 @@ func testReconRun(t *testing.T, s payment.Store) {
 			Status: payment.RunNotReady, StartedAt: at(time.Duration(i) * time.Hour), FinishedAt: at(time.Duration(i) * time.Hour)}
 		must(t, "InsertReconRun", s.InsertReconRun(ctx, n))
 	}
+	last, err := s.LastReconRun(ctx, "2026-11-28")
+	must(t, "LastReconRun", err)
+	equal(t, "last of a day", last.ID, r.ID)
+	_, err = s.LastReconRun(ctx, "2026-11-30")
+	wantErr(t, "last of a day without runs", err, payment.ErrNotFound)
 	runs, err := s.ListReconRuns(ctx, 0, 2)
 	must(t, "ListReconRuns", err)
 	if len(runs) != 2 || runs[0].ID <= runs[1].ID || runs[1].ID <= r.ID {

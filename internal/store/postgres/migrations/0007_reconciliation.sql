@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS reconciliation_runs (
     triggered_by   text        NOT NULL,            -- schedule, cli, console
     source         text        NOT NULL,            -- alipay (downloaded), file (by hand)
     status         text        NOT NULL,            -- completed, not_ready, failed
-    error          text        NOT NULL DEFAULT '',
+    note           text        NOT NULL DEFAULT '',
     started_at     timestamptz NOT NULL,
     finished_at    timestamptz NOT NULL,
     totals         text        NOT NULL DEFAULT '{}', -- JSON: the books', the bill's and its summary's

@@ -8,7 +8,7 @@ CREATE TABLE reconciliation_runs (
     triggered_by   TEXT    NOT NULL,            -- schedule, cli, console
     source         TEXT    NOT NULL,            -- alipay (downloaded), file (by hand)
     status         TEXT    NOT NULL,            -- completed, not_ready, failed
-    error          TEXT    NOT NULL DEFAULT '',
+    note           TEXT    NOT NULL DEFAULT '',
     started_at     INTEGER NOT NULL,
     finished_at    INTEGER NOT NULL,
     totals         TEXT    NOT NULL DEFAULT '{}', -- JSON: the books', the bill's and its summary's
