@@ -75,17 +75,17 @@ type BillRow struct {
 // BillTotals are a day's counts and sums: of the bill's rows, or of the books. Refund
 // amounts are positive; Fee keeps the bill's sign (the books have no fees).
 type BillTotals struct {
-	TradeCount   int    `json:"trade_count"`
-	TradeAmount  Amount `json:"trade_amount"`
-	RefundCount  int    `json:"refund_count"`
-	RefundAmount Amount `json:"refund_amount"`
+	TradeCount   int          `json:"trade_count"`
+	TradeAmount  Amount       `json:"trade_amount"`
+	RefundCount  int          `json:"refund_count"`
+	RefundAmount Amount       `json:"refund_amount"`
 	Fee          SignedAmount `json:"fee"`
 }
 
 // BillSummary is the bill's (汇总) file: its 合计 row. Amount is net of refunds.
 type BillSummary struct {
-	TradeCount  int    `json:"trade_count"`
-	RefundCount int    `json:"refund_count"`
+	TradeCount  int          `json:"trade_count"`
+	RefundCount int          `json:"refund_count"`
 	Amount      SignedAmount `json:"amount"`
 	Fee         SignedAmount `json:"fee"`
 }

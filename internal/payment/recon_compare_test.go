@@ -124,7 +124,7 @@ func TestReconcileNotInBillNextDay(t *testing.T) {
 // shiftedClock is the system clock moved forward by a test.
 type shiftedClock struct{ by time.Duration }
 
-func (c *shiftedClock) Now() time.Time       { return time.Now().Add(c.by) }
+func (c *shiftedClock) Now() time.Time        { return time.Now().Add(c.by) }
 func (c *shiftedClock) shift(d time.Duration) { c.by += d }
 
 // TestReconcileTotals: a bill whose detail and (汇总) disagree, and one whose rows add up
