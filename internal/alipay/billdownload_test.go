@@ -1,15 +1,22 @@
 package alipay
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/smartwalle/alipay/v3"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
 
 // TestParseBillFixture: the committed real-layout bill (internal/alipay/bill's fixture)
@@ -80,5 +87,77 @@ func TestBillURLNotRecorded(t *testing.T) {
 	b, err := json.Marshal(r)
 	if err != nil || strings.Contains(string(b), "SECRET") || !strings.Contains(string(b), "https://dl.example/bill?…") {
 		t.Fatalf("recorded %s, %v", b, err)
+	}
+}
+
+// TestDownloadBillSandbox: through the SDK and the sandbox, today's bill is not ready
+// (isp.bill_not_exist) and a past day's comes from the short-lived link and parses. The
+// app is made three days old by its persisted registration, as the sandbox keeps it.
+func TestDownloadBillSandbox(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sb, err := sandbox.New(sandbox.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const appID = "2021000000000777"
+	if err := sb.RegisterApp(appID, pubPEM(&testKey(t, 0).PublicKey)); err != nil {
+		t.Fatal(err)
+	}
+	sb.Close()
+	agePersistedApps(t, dir, 72*time.Hour)
+	var h atomic.Pointer[sandbox.Sandbox]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.Load().ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	if sb, err = sandbox.New(sandbox.Config{DataDir: dir, BaseURL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	h.Store(sb)
+	t.Cleanup(sb.Close)
+	rec := &recorder{}
+	ch, err := New(Config{AppID: appID, PrivateKey: privPKCS8PEM(testKey(t, 0)), AlipayPublicKey: sb.AlipayPublicKeyPEM(),
+		GatewayURL: srv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(appID), Recorder: rec.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	today := payment.BillDayOf(time.Now())
+	if _, err := ch.DownloadBill(ctx, today); !errors.Is(err, payment.ErrBillNotReady) {
+		t.Fatalf("today's bill: %v, want not ready", err)
+	}
+	b, err := ch.DownloadBill(ctx, today.AddDays(-1))
+	if err != nil {
+		t.Fatalf("yesterday's bill: %v", err)
+	}
+	if b.Day != today.AddDays(-1) || b.Account != sb.SellerID(appID)+"0156" || len(b.Rows) != 0 || b.Summary == nil {
+		t.Fatalf("bill %+v", b)
+	}
+	for _, c := range rec.calls {
+		if strings.Contains(c.Response, "token=") {
+			t.Errorf("the call log keeps the download link's token: %s", c.Response)
+		}
+	}
+}
+
+// agePersistedApps moves the registration time of the apps saved in dir back by d.
+func agePersistedApps(t *testing.T, dir string, d time.Duration) {
+	t.Helper()
+	path := filepath.Join(dir, "apps.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apps []map[string]any
+	if err := json.Unmarshal(raw, &apps); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		a["created_at"] = time.Now().Add(-d).UTC().Format(time.RFC3339Nano)
+	}
+	if raw, err = json.Marshal(apps); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,7 +24,7 @@ func TestReconcileDroppedNotification(t *testing.T) {
 		if o := e.get("lost-1"); o.Status != payment.StatusPending {
 			t.Fatalf("order is %s before the run", o.Status)
 		}
-		b := e.bill(e.rows("lost-1"))
+		b := e.sandboxBill()
 		run := e.reconcile(b)
 		if counts(run) != [3]int{1, 1, 0} || !slices.Equal(e.found(), []string{"payment_not_recorded lost-1 resolved"}) {
 			t.Fatalf("run %v: %v", counts(run), e.found())

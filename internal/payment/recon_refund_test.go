@@ -9,8 +9,8 @@ import (
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
 
-// TestReconcileOutsideRefund: a refund made in Alipay's merchant portal, whose notification
-// never came, is found in the bill, confirmed by Alipay's refund query and recorded at its
+// TestReconcileOutsideRefund: a refund made in Alipay's merchant portal
+// (POST /sandbox/api/refund), whose notification never came, is found in the bill, confirmed by Alipay's refund query and recorded at its
 // own amount with refund.succeeded once; the discrepancy is resolved and a re-run is clean.
 func TestReconcileOutsideRefund(t *testing.T) {
 	t.Parallel()
@@ -18,11 +18,9 @@ func TestReconcileOutsideRefund(t *testing.T) {
 		ctx := context.Background()
 		e := newReconEnv(t, pg, nil)
 		e.paid("out-1", 990)
-		e.te.Sandbox.SetFaults(sandbox.Faults{Seed: 1, NotifyStates: map[string]bool{"REFUND": false}})
-		if _, err := e.te.Channel.Refund(ctx, payment.RefundRequest{OutTradeNo: "out-1", RefundNo: "portal-1", Amount: 300, Reason: "portal"}); err != nil {
-			t.Fatalf("outside refund: %v", err)
-		}
-		b := e.bill(e.rows("out-1"))
+		e.te.Sandbox.SetFaults(sandbox.Faults{Seed: 1, NotifyDrop: 1})
+		e.outsideRefund("out-1", "3.00", "portal-1")
+		b := e.sandboxBill()
 		run := e.reconcile(b)
 		if counts(run) != [3]int{1, 1, 0} || !slices.Equal(e.found(), []string{"refund_not_recorded out-1/portal-1 resolved"}) {
 			t.Fatalf("run %v: %v", counts(run), e.found())

@@ -13,7 +13,7 @@ import (
 )
 
 // TestReconcileCleanDay: a day of payments and a refund made through f2fpay agrees with
-// Alipay's bill: no discrepancy, the totals side by side are equal, and running the day
+// the sandbox's bill (0.6 % fee per payment, none given back on refunds): no discrepancy, the totals side by side are equal, and running the day
 // again changes nothing but adds a run. Each completed run tells every enabled client.
 func TestReconcileCleanDay(t *testing.T) {
 	t.Parallel()
@@ -25,14 +25,14 @@ func TestReconcileCleanDay(t *testing.T) {
 		if _, err := e.svc.Refund(ctx, e.clientID, payment.RefundInput{OutTradeNo: "clean-2", RefundNo: "r1", Amount: 300}); err != nil {
 			t.Fatal(err)
 		}
-		b := e.bill(e.rows("clean-1", "clean-2"))
+		b := e.sandboxBill()
 		run := e.reconcile(b)
 		if counts(run) != [3]int{} || run.Status != payment.RunCompleted || run.Source != payment.SourceFile {
 			t.Fatalf("run %+v", run)
 		}
 		want := payment.BillTotals{TradeCount: 2, TradeAmount: 13790, RefundCount: 1, RefundAmount: 300}
-		if run.Totals.Books != want || run.Totals.Bill.TradeAmount != 13790 || run.Totals.Bill.Fee != -81 ||
-			run.Totals.Summary == nil || run.Totals.Summary.Amount != 13490 {
+		if run.Totals.Books != want || run.Totals.Bill.TradeAmount != 13790 || run.Totals.Bill.Fee != -(6+77) ||
+			run.Totals.Summary == nil || run.Totals.Summary.Amount != 13490 || run.Totals.Summary.Fee != -(6+77) {
 			t.Fatalf("totals %+v / %+v / %+v", run.Totals.Books, run.Totals.Bill, run.Totals.Summary)
 		}
 		again := e.reconcile(b)

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,6 +131,34 @@ func (e *reconEnv) bill(rows []testenv.BillRow) *payment.Bill {
 		e.t.Fatal(err)
 	}
 	return b
+}
+
+// sandboxBill is the sandbox's bill of e.day (GET /sandbox/api/bill, which serves any day
+// up to today; bill.downloadurl.query refuses today as Alipay does), read as an upload is.
+func (e *reconEnv) sandboxBill() *payment.Bill {
+	e.t.Helper()
+	rec := httptest.NewRecorder()
+	e.te.Sandbox.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/sandbox/api/bill?app_id="+e.te.AppID+"&date="+string(e.day), nil))
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("GET /sandbox/api/bill: %d %s", rec.Code, rec.Body)
+	}
+	b, err := e.svc.ParseBill(rec.Body.Bytes())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return b
+}
+
+// outsideRefund refunds in the sandbox as Alipay's merchant portal would
+// (POST /sandbox/api/refund).
+func (e *reconEnv) outsideRefund(no, amount, requestNo string) {
+	e.t.Helper()
+	body := fmt.Sprintf(`{"app_id":%q,"out_trade_no":%q,"refund_amount":%q,"out_request_no":%q}`, e.te.AppID, no, amount, requestNo)
+	rec := httptest.NewRecorder()
+	e.te.Sandbox.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sandbox/api/refund", strings.NewReader(body)))
+	if rec.Code != http.StatusOK {
+		e.t.Fatalf("POST /sandbox/api/refund: %d %s", rec.Code, rec.Body)
+	}
 }
 
 // rows lists the sandbox's payments and refunds of nos on e.day.
