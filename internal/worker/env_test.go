@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
@@ -40,6 +41,7 @@ type env struct {
 	store    *sqlite.Store
 	svc      *payment.Service
 	sb       *sandbox.Sandbox
+	ch       *alipay.Channel
 	appID    string
 	clientID string
 	secret   string
@@ -61,7 +63,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	}
 	st := testenv.New(t, testenv.Options{Clock: e.clock, Config: payment.Config{ConfirmWithQuery: true, WebhookAllowNetworks: payment.LoopbackNetworks(),
 		LatePayment: cfg.latePayment, CheckSchedule: cfg.schedule}})
-	e.store, e.svc, e.sb, e.appID = st.Store, st.Service, st.Sandbox, st.AppID
+	e.store, e.svc, e.sb, e.ch, e.appID = st.Store, st.Service, st.Sandbox, st.Channel, st.AppID
 	url := e.recv.srv.URL + "/hook"
 	if cfg.noEndpoint {
 		url = ""
