@@ -19,11 +19,9 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// contracts are series the rules and the dashboard use before f2fpay serves them;
-// deploy/README.md says what the reconciliation must expose.
-var contracts = map[string]bool{
-	"f2fpay_reconciliation_discrepancies_open": true,
-}
+// contracts are series the rules and the dashboard may use before f2fpay serves them
+// (deploy/README.md lists them); every series they use is served now.
+var contracts = map[string]bool{}
 
 var metricName = regexp.MustCompile(`\bf2fpay_[a-z0-9_]+`)
 

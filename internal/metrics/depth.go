@@ -15,6 +15,9 @@ var (
 		"Pending orders whose reconciler check is due now.", nil, nil)
 	descRefundsPending = prometheus.NewDesc("f2fpay_refunds_pending",
 		"Refunds not yet final, awaiting a check by the reconciler.", nil, nil)
+	// The contract of deploy/README.md: open discrepancies over all days, no labels.
+	descDiscrepanciesOpen = prometheus.NewDesc("f2fpay_reconciliation_discrepancies_open",
+		"Reconciliation discrepancies with Alipay's daily bill that are open (neither resolved nor acknowledged), over all days.", nil, nil)
 )
 
 // depthCollector reads the queue depths from the store at scrape time, so that every
@@ -28,6 +31,7 @@ func (c *depthCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descWebhooksPending
 	ch <- descOrdersDue
 	ch <- descRefundsPending
+	ch <- descDiscrepanciesOpen
 }
 
 // Collect queries the depths; on failure it reports one invalid metric, which promhttp
@@ -43,4 +47,5 @@ func (c *depthCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descWebhooksPending, prometheus.GaugeValue, float64(d.WebhooksPending))
 	ch <- prometheus.MustNewConstMetric(descOrdersDue, prometheus.GaugeValue, float64(d.OrdersDue))
 	ch <- prometheus.MustNewConstMetric(descRefundsPending, prometheus.GaugeValue, float64(d.RefundsPending))
+	ch <- prometheus.MustNewConstMetric(descDiscrepanciesOpen, prometheus.GaugeValue, float64(d.DiscrepanciesOpen))
 }

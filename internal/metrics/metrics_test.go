@@ -37,7 +37,7 @@ func wantLines(t *testing.T, out string, lines ...string) {
 func TestObservations(t *testing.T) {
 	t.Parallel()
 	depths := func(context.Context) (payment.QueueDepths, error) {
-		return payment.QueueDepths{WebhooksPending: 3, OrdersDue: 2, RefundsPending: 1}, nil
+		return payment.QueueDepths{WebhooksPending: 3, OrdersDue: 2, RefundsPending: 1, DiscrepanciesOpen: 4}, nil
 	}
 	m := New(depths, nil)
 	m.ObserveHTTP("POST", "/api/v1/payment/create", 200, 15*time.Millisecond)
@@ -58,6 +58,7 @@ func TestObservations(t *testing.T) {
 		`f2fpay_webhook_deliveries_pending 3`,
 		`f2fpay_orders_due_for_check 2`,
 		`f2fpay_refunds_pending 1`,
+		`f2fpay_reconciliation_discrepancies_open 4`,
 	)
 	for _, family := range []string{"go_goroutines", "process_"} {
 		if !strings.Contains(out, "\n"+family) {
