@@ -120,6 +120,7 @@ func setup(t testing.TB) *testBundle {
 	}
 	clock := &offsetClock{}
 	svc := payment.NewService(st, ch, box, clock, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	svc.SetBillSource(ch)
 	notes := notifier.New(st)
 	svc.OnChange(notes.Publish)
 	pages, err := web.New(web.Config{Service: svc, Notifier: notes, MerchantName: "Test Shop", AdminPasswordHash: passwordHash()})
