@@ -30,15 +30,18 @@ type program struct {
 	done   chan int
 	out    *testbin.Buffer
 	errOut *testbin.Buffer
+	// dbFlags name the demo's database to commands run against it (none: its data dir's).
+	dbFlags []string
 }
 
-// runDemoForTest runs `f2fpay demo --listen 127.0.0.1:0 --data-dir dir` and waits until it serves.
-func runDemoForTest(t *testing.T, dir string) *program {
+// runDemoForTest runs `f2fpay demo --listen 127.0.0.1:0 --data-dir dir [extra…]` and waits
+// until it serves.
+func runDemoForTest(t *testing.T, dir string, extra ...string) *program {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &program{t: t, dir: dir, cancel: cancel, done: make(chan int, 1), out: &testbin.Buffer{}, errOut: &testbin.Buffer{}}
 	go func() {
-		p.done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, p.out, p.errOut)
+		p.done <- run(ctx, append([]string{"demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, extra...), p.out, p.errOut)
 	}()
 	testutil.WaitFor(t, 0, "the demo to start", func() bool {
 		return strings.Contains(p.out.String(), "f2fpay demo is running") || len(p.done) > 0

@@ -42,7 +42,8 @@ func (a *App) openShared(ctx context.Context, noWorkers bool) (ratelimit.Store, 
 	return limits, nil
 }
 
-// buildWorkers builds the webhook dispatcher and the reconciler; Start starts them.
+// buildWorkers builds the webhook dispatcher, the reconciler and the daily reconciliation
+// against Alipay's bill; Start starts them.
 func (a *App) buildWorkers(clock payment.Clock) {
 	wh, rc := a.cfg.Webhooks, a.cfg.Reconciler
 	dispatcher := worker.NewDispatcher(a.svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
@@ -50,5 +51,8 @@ func (a *App) buildWorkers(clock payment.Clock) {
 		OnAttempt: a.metrics.ObserveWebhookAttempt})
 	reconciler := worker.NewReconciler(a.svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease, Clock: clock,
 		Logger: a.log.With(slog.String("component", "reconciler"))})
-	a.workers = append(a.workers, dispatcher, reconciler)
+	at, _ := a.cfg.Reconcile.TimeOfDay() // checked by config.Validate and CheckTuning
+	daily := worker.NewDailyReconciler(a.svc, worker.DailyConfig{At: at, Retry: a.cfg.Reconcile.Retry, Clock: clock,
+		Logger: a.log.With(slog.String("component", "reconciliation"))})
+	a.workers = append(a.workers, dispatcher, reconciler, daily)
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,6 +42,7 @@ type Config struct {
 	DefaultTimeout time.Duration    `yaml:"default_timeout"`
 	Webhooks       WebhookConfig    `yaml:"webhooks"`
 	Reconciler     ReconcilerConfig `yaml:"reconciler"`
+	Reconcile      ReconcileConfig  `yaml:"reconcile"` // the daily reconciliation against Alipay's bill
 	RateLimit      RateLimitConfig  `yaml:"rate_limit"`
 	Admin          AdminConfig      `yaml:"admin"`
 	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose X-Forwarded-For
@@ -111,6 +114,30 @@ type ReconcilerConfig struct {
 	Schedule []time.Duration `yaml:"schedule"` // checks of a pending order, from creation; default 30s,1m,2m,5m
 	Poll     time.Duration   `yaml:"poll"`     // look for due work; default 1s
 	Lease    time.Duration   `yaml:"lease"`    // claim held this long; default 2m
+}
+
+// ReconcileConfig schedules the daily reconciliation against Alipay's trade bill
+// (docs/decisions.md, "Reconciliation").
+type ReconcileConfig struct {
+	// At is when the day before is reconciled, HH:MM Beijing time; default 10:00 (Alipay
+	// publishes a day's bill the next morning).
+	At string `yaml:"at"`
+	// Retry is how long to wait after a bill that is not ready yet; default 30m.
+	Retry time.Duration `yaml:"retry"`
+}
+
+// TimeOfDay is At as the time after midnight; "" is 10:00.
+func (r ReconcileConfig) TimeOfDay() (time.Duration, error) {
+	if r.At == "" {
+		return 10 * time.Hour, nil
+	}
+	h, m, ok := strings.Cut(strings.TrimSpace(r.At), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
+		return 0, fmt.Errorf("reconcile.at %q: want HH:MM (24-hour, Beijing time), e.g. 10:00", r.At)
+	}
+	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
 
 // RateLimitConfig sets the token buckets; zero values take the defaults (50/s burst 100 per

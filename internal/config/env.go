@@ -140,6 +140,8 @@ var envVars = []envVar{
 	{"RECONCILE_SCHEDULE", plain, durs(func(c *Config) *[]time.Duration { return &c.Reconciler.Schedule })},
 	{"RECONCILE_POLL", plain, dur(func(c *Config) *time.Duration { return &c.Reconciler.Poll })},
 	{"RECONCILE_LEASE", plain, dur(func(c *Config) *time.Duration { return &c.Reconciler.Lease })},
+	{"RECONCILE_AT", plain, str(func(c *Config) *string { return &c.Reconcile.At })},
+	{"RECONCILE_RETRY", plain, dur(func(c *Config) *time.Duration { return &c.Reconcile.Retry })},
 	{"REDIS", secret, str(func(c *Config) *string { return &c.RedisURL })},
 	{"NATS", secret, str(func(c *Config) *string { return &c.Events.NATSURL })},
 	{"DATABASE_SCHEMA", plain, str(func(c *Config) *string { return &c.DatabasePool.Schema })},

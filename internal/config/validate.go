@@ -84,6 +84,12 @@ func (c *Config) checkTuning() []error {
 	if c.Breaker.Failures < 0 || c.Breaker.Probes < 0 {
 		errs = append(errs, errors.New("breaker.failures and breaker.probes must not be negative"))
 	}
+	if _, err := c.Reconcile.TimeOfDay(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Reconcile.Retry < 0 {
+		errs = append(errs, errors.New("reconcile.retry must not be negative"))
+	}
 	return errs
 }
 

@@ -130,5 +130,6 @@ func New(st payment.Store, o Options) (*Backend, error) {
 		channel = o.WrapChannel(ch)
 	}
 	svc := payment.NewService(st, channel, box, o.Clock, o.Payment, log)
+	svc.SetBillSource(ch) // the daily bill, downloaded outside the breaker: it settles no order
 	return &Backend{Store: st, Channel: ch, Service: svc}, nil
 }
