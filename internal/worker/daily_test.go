@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -63,7 +64,8 @@ func (c controlBills) ParseBill(b []byte) (*payment.Bill, error) { return alipay
 // TestDailyReconcilerRetriesUntilReady: at reconcile.at the worker takes yesterday (its
 // clock is a day ahead of the sandbox's, so the sandbox's today); Alipay has no bill yet,
 // so it is a not_ready run and no discrepancy; nothing happens until the retry time, when
-// the bill is there and the day is reconciled, once: later rounds leave it alone.
+// the bill is there and the day is reconciled, once: later rounds leave it alone; the
+// client's webhook hears reconciliation.completed.
 func TestDailyReconcilerRetriesUntilReady(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
@@ -98,6 +100,24 @@ func TestDailyReconcilerRetriesUntilReady(t *testing.T) {
 	clock.Add(3 * time.Hour)
 	if ran, _ := d.runOnce(bg); ran {
 		t.Fatal("a reconciled day ran again")
+	}
+	// The completed run reaches the client's webhook like any event of the outbox.
+	if _, err := NewDispatcher(e.svc, DispatcherConfig{Clock: clock}).runOnce(bg); err != nil {
+		t.Fatal(err)
+	}
+	var recon []payment.ReconciliationObject
+	for _, h := range e.recv.got() {
+		if ev := decodeEvent(t, h.Body); ev.Type == payment.EventReconciliationCompleted {
+			var o payment.ReconciliationObject
+			if err := json.Unmarshal(ev.Data, &o); err != nil {
+				t.Fatal(err)
+			}
+			recon = append(recon, o)
+		}
+	}
+	if len(recon) != 1 || recon[0].RunID != run.ID || recon[0].Date != today || recon[0].Status != payment.RunCompleted ||
+		recon[0].Totals.Books.TradeCount != 1 || recon[0].Trigger != payment.TriggerSchedule {
+		t.Fatalf("reconciliation.completed webhooks %+v", recon)
 	}
 	runs, _ := e.store.ListReconRuns(bg, 0, 10)
 	if len(runs) != 2 {
