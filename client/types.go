@@ -30,6 +30,9 @@ const (
 	EventPaymentClosed    = "payment.closed"
 	EventRefundSucceeded  = "refund.succeeded"
 	EventRefundFailed     = "refund.failed"
+	// EventReconciliationCompleted: a day was reconciled against Alipay's bill; sent to
+	// every enabled client, its data is the run's counts and totals.
+	EventReconciliationCompleted = "reconciliation.completed"
 )
 
 // Payment is an order as the gateway reports it. Money is a string in yuan with two
