@@ -21,8 +21,8 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// Exit statuses of f2fpay reconcile (SPEC §1): the books agree, a discrepancy was found,
-// or the reconciliation could not be done.
+// Exit statuses of f2fpay reconcile (docs/decisions.md, "Reconciliation"): the books
+// agree, a discrepancy was found, or the reconciliation could not be done.
 const (
 	reconcileAgree     = 0
 	reconcileDiffer    = 1
@@ -57,12 +57,8 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer closeAll()
 	in := payment.ReconcileInput{Day: day, Trigger: payment.TriggerCLI}
 	if *billFile != "" {
-		data, err := readBillFile(*billFile)
-		if err != nil {
+		if in.Bill, err = readBill(svc, *billFile); err != nil {
 			return cannot("%v", err)
-		}
-		if in.Bill, err = svc.ParseBill(data); err != nil {
-			return cannot("%s: %s", *billFile, payment.ErrorMessage(err))
 		}
 	}
 	run, err := svc.ReconcileDay(ctx, in)
@@ -88,17 +84,25 @@ func runReconcile(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return reconcileAgree
 }
 
-func readBillFile(path string) ([]byte, error) {
+// readBill reads and parses a bill zip saved from Alipay's portal.
+func readBill(svc *payment.Service, path string) (*payment.Bill, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, alipay.MaxBillZip+1))
-	if err == nil && len(data) > alipay.MaxBillZip {
-		err = fmt.Errorf("%s is larger than %d bytes", path, alipay.MaxBillZip)
+	if err != nil {
+		return nil, err
 	}
-	return data, err
+	if len(data) > alipay.MaxBillZip {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, alipay.MaxBillZip)
+	}
+	b, err := svc.ParseBill(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s", path, payment.ErrorMessage(err))
+	}
+	return b, nil
 }
 
 // reconcileService opens the database and builds the Alipay channel and the service as
@@ -207,13 +211,13 @@ func printReconcile(w io.Writer, run *payment.ReconRun, items []*payment.Discrep
 	if run.Note != "" {
 		fmt.Fprintf(w, "note: %s\n", run.Note)
 	}
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tbooks\tAlipay bill\t")
-	fmt.Fprintf(tw, "payments\t%d · %s\t%d · %s\t\n", t.Books.TradeCount, t.Books.TradeAmount, t.Bill.TradeCount, t.Bill.TradeAmount)
-	fmt.Fprintf(tw, "refunds\t%d · %s\t%d · %s\t\n", t.Books.RefundCount, t.Books.RefundAmount, t.Bill.RefundCount, t.Bill.RefundAmount)
-	fmt.Fprintf(tw, "fees\t\t%s\t\n", t.Bill.Fee)
+	tw := tabwriter.NewWriter(w, 2, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, "\tbooks\tAlipay bill")
+	fmt.Fprintf(tw, "payments\t%d · %s\t%d · %s\n", t.Books.TradeCount, t.Books.TradeAmount, t.Bill.TradeCount, t.Bill.TradeAmount)
+	fmt.Fprintf(tw, "refunds\t%d · %s\t%d · %s\n", t.Books.RefundCount, t.Books.RefundAmount, t.Bill.RefundCount, t.Bill.RefundAmount)
+	fmt.Fprintf(tw, "fees\t\t%s\n", t.Bill.Fee)
 	if s := t.Summary; s != nil {
-		fmt.Fprintf(tw, "summary (汇总)\t\t%d · %d · net %s · fee %s\t\n", s.TradeCount, s.RefundCount, s.Amount, s.Fee)
+		fmt.Fprintf(tw, "summary file\t\t%d payments · %d refunds · net %s · fee %s\n", s.TradeCount, s.RefundCount, s.Amount, s.Fee)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "discrepancies: %d found, %d resolved, %d open\n", run.Found, run.Resolved, run.Open)
@@ -233,4 +237,3 @@ func printReconcile(w io.Writer, run *payment.ReconRun, items []*payment.Discrep
 		fmt.Fprintln(w, "the books agree with Alipay's bill")
 	}
 }
-

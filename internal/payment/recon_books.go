@@ -78,15 +78,15 @@ func (c *comparison) checkTotals() {
 	bill := c.bill.Totals()
 	if s := c.bill.Summary; s != nil {
 		var diffs []string
-		diff := func(what string, rows, summary int64) {
+		diff := func(what string, rows, summary any) {
 			if rows != summary {
-				diffs = append(diffs, fmt.Sprintf("%s %d in the rows, %d in the summary", what, rows, summary))
+				diffs = append(diffs, fmt.Sprintf("%s %v in the rows, %v in the summary", what, rows, summary))
 			}
 		}
-		diff("trades", int64(bill.TradeCount), int64(s.TradeCount))
-		diff("refunds", int64(bill.RefundCount), int64(s.RefundCount))
-		diff("net amount (fen)", int64(bill.TradeAmount-bill.RefundAmount), int64(s.Amount))
-		diff("fee (fen)", int64(bill.Fee), int64(s.Fee))
+		diff("payments", bill.TradeCount, s.TradeCount)
+		diff("refunds", bill.RefundCount, s.RefundCount)
+		diff("net amount", SignedAmount(bill.TradeAmount-bill.RefundAmount), s.Amount)
+		diff("fee", bill.Fee, s.Fee)
 		if len(diffs) > 0 {
 			c.add(finding{kind: KindTotalsMismatch, ref: "summary", ours: bill.TradeAmount - bill.RefundAmount, alipay: Amount(s.Amount),
 				detail: "the bill's detail and (汇总) files disagree: " + strings.Join(diffs, "; ")})
