@@ -18,12 +18,13 @@ type comparison struct {
 	shifted  BillTotals      // the bill's rows the books put on another day (around midnight)
 	appeared []int64         // earlier days' "not in bill" discrepancies found in this bill
 	rowLevel int             // findings about single rows (they explain differing totals)
+	seen     map[string]bool // kind and ref of the findings
 }
 
 // run compares every row of the bill with the books, then the books with the bill, then
 // the totals. What Alipay confirms is recorded as it goes, through the usual paths.
 func (c *comparison) run(ctx context.Context) error {
-	c.trades, c.refunds = map[string]bool{}, map[string]bool{}
+	c.trades, c.refunds, c.seen = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, r := range c.bill.Rows {
 		if r.Kind == BillTrade {
 			c.trades[r.OutTradeNo] = true
@@ -58,8 +59,14 @@ func (c *comparison) run(ctx context.Context) error {
 	return nil
 }
 
-// add notes a finding.
+// add notes a finding, once per (kind, ref): a row the bill lists twice is one
+// discrepancy (and a difference of the totals).
 func (c *comparison) add(f finding) {
+	key := string(f.kind) + "\x00" + f.ref
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
 	if f.kind != KindTotalsMismatch {
 		c.rowLevel++
 	}

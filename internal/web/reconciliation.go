@@ -15,8 +15,9 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// MaxBillUpload bounds a bill zip uploaded on the console. Requests are also bounded by
-// the HTTP layer's body limit for every console page.
+// MaxBillUpload bounds a bill zip uploaded on the console. The request itself is bounded
+// first by the HTTP layer's body limit of console pages (docs/decisions.md,
+// "Reconciliation").
 const MaxBillUpload = 16 << 20
 
 // mountReconciliation adds the reconciliation page, its actions and the finance export.
@@ -141,7 +142,6 @@ func (h *Handler) reconcileNow(c *gin.Context) {
 // reconcileUpload reconciles a day against a bill zip downloaded by hand from Alipay's
 // portal (multipart field "bill", at most MaxBillUpload bytes).
 func (h *Handler) reconcileUpload(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBillUpload+1<<20)
 	fh, err := c.FormFile("bill")
 	if err != nil {
 		h.renderRecon(c, http.StatusBadRequest, reconView{Error: "Choose the bill zip to upload (at most 16 MiB)."})
