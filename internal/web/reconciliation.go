@@ -77,10 +77,13 @@ func (h *Handler) renderRecon(c *gin.Context, status int, v reconView) {
 		h.internalError(c, err)
 		return
 	}
+	depths, err := h.store.QueueDepths(ctx, h.now())
+	if err != nil {
+		h.internalError(c, err)
+		return
+	}
+	v.OpenCount = int(depths.DiscrepanciesOpen) // all of them, also beyond the listed 200
 	for _, d := range ds {
-		if d.State == payment.DiscrepancyOpen {
-			v.OpenCount++
-		}
 		v.Discrepancies = append(v.Discrepancies, discrepancyRow{ID: d.ID, Day: string(d.Day), Kind: string(d.Kind),
 			State: string(d.State), Detail: d.Detail, Note: d.Note, OutTradeNo: d.OutTradeNo, RefundNo: d.RefundNo,
 			TradeNo: d.TradeNo, Ours: signed(d.Ours), Alipay: signed(d.Alipay),
@@ -127,6 +130,9 @@ func (h *Handler) runRow(r *payment.ReconRun) runRow {
 func doneMessage(done, run string) string {
 	switch done {
 	case "run":
+		if _, err := strconv.ParseInt(run, 10, 64); err != nil {
+			return ""
+		}
 		return "Reconciliation run #" + run + " completed; its discrepancies are listed below."
 	case "acknowledged":
 		return "Discrepancy acknowledged."
