@@ -173,7 +173,7 @@ func (d *demo) configure(f demoFlags, env *config.Config, log *slog.Logger) (*co
 		// The tuning the environment may give the demo too.
 		DatabasePool: env.DatabasePool, RedisURL: env.RedisURL, Events: env.Events, LatePayment: env.LatePayment,
 		Webhooks: env.Webhooks, Reconciler: env.Reconciler, RateLimit: env.RateLimit, TrustedProxies: env.TrustedProxies,
-		Shutdown: env.Shutdown, Breaker: env.Breaker,
+		Shutdown: env.Shutdown, Breaker: env.Breaker, Reconcile: env.Reconcile,
 	}
 	// Webhook receivers on this machine (a developer's own server) are the demo's usual case.
 	cfg.Webhooks.AllowNetworks = append(cfg.Webhooks.AllowNetworks, "127.0.0.0/8", "::1/128")

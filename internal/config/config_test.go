@@ -93,3 +93,18 @@ func TestUseDataDir(t *testing.T) {
 		t.Fatalf("nothing named: %v", err)
 	}
 }
+
+// TestReconcileTimeOfDay: reconcile.at is HH:MM on a 24-hour clock, 10:00 when unset.
+func TestReconcileTimeOfDay(t *testing.T) {
+	for in, want := range map[string]time.Duration{"": 10 * time.Hour, "10:00": 10 * time.Hour,
+		"09:30": 9*time.Hour + 30*time.Minute, " 0:05": 5 * time.Minute, "23:59": 23*time.Hour + 59*time.Minute} {
+		if got, err := (ReconcileConfig{At: in}).TimeOfDay(); err != nil || got != want {
+			t.Errorf("TimeOfDay(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"24:00", "10", "10:5", "ten:00", "10:60", "-1:00"} {
+		if _, err := (ReconcileConfig{At: bad}).TimeOfDay(); err == nil {
+			t.Errorf("TimeOfDay(%q) accepted", bad)
+		}
+	}
+}

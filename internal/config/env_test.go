@@ -63,6 +63,8 @@ var envCases = []envCase{
 	{"RECONCILE_SCHEDULE", "10s,20s", func(c *Config) any { return c.Reconciler.Schedule }, []time.Duration{10 * time.Second, 20 * time.Second}},
 	{"RECONCILE_POLL", "250ms", func(c *Config) any { return c.Reconciler.Poll }, 250 * time.Millisecond},
 	{"RECONCILE_LEASE", "90s", func(c *Config) any { return c.Reconciler.Lease }, 90 * time.Second},
+	{"RECONCILE_AT", "09:30", func(c *Config) any { return c.Reconcile.At }, "09:30"},
+	{"RECONCILE_RETRY", "45m", func(c *Config) any { return c.Reconcile.Retry }, 45 * time.Minute},
 	{"REDIS", "redis://cache:6379/0", func(c *Config) any { return c.RedisURL }, "redis://cache:6379/0"},
 	{"NATS", "nats://bus:4222", func(c *Config) any { return c.Events.NATSURL }, "nats://bus:4222"},
 	{"DATABASE_SCHEMA", "tenant1", func(c *Config) any { return c.DatabasePool.Schema }, "tenant1"},

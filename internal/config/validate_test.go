@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 )
@@ -98,6 +99,8 @@ func TestValidateNamesEachProblem(t *testing.T) {
 		{"negative auth-fail burst", func(c *Config) { c.RateLimit.AuthFailBurst = -1 }, []string{"rate_limit.auth_fail_burst must not be negative"}},
 		{"negative concurrency", func(c *Config) { c.Webhooks.Concurrency = -1 }, []string{"webhooks.concurrency must not be negative"}},
 		{"negative breaker probes", func(c *Config) { c.Breaker.Probes = -1 }, []string{"breaker.failures and breaker.probes must not be negative"}},
+		{"reconcile.at not a time", func(c *Config) { c.Reconcile.At = "10am" }, []string{`reconcile.at "10am": want HH:MM`}},
+		{"negative reconcile.retry", func(c *Config) { c.Reconcile.Retry = -time.Minute }, []string{"reconcile.retry must not be negative"}},
 	} {
 		cfg := validConfig()
 		c.mutate(cfg)

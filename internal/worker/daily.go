@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
@@ -14,8 +12,8 @@ import (
 // DailyConfig tunes the daily reconciliation against Alipay's bill; zero values take the
 // defaults.
 type DailyConfig struct {
-	// At is when, after midnight Beijing time, the day before is reconciled; default 10 h
-	// (reconcile.at "10:00": Alipay publishes a day's bill the next morning).
+	// At is when, after midnight Beijing time, the day before is reconciled; 0 takes the
+	// default of 10 h (reconcile.at "10:00": Alipay publishes a day's bill the next morning).
 	At    time.Duration
 	Retry time.Duration // a bill not ready, or a failed run, is tried again after; default 30 min
 	Poll  time.Duration // how often to look whether a day is due; default 1 min
@@ -113,15 +111,4 @@ func (d *DailyReconciler) runOnce(ctx context.Context) (bool, error) {
 		return true, fmt.Errorf("finishing the claim of %s: %w", day, ferr)
 	}
 	return true, nil
-}
-
-// ParseTimeOfDay reads reconcile.at, "HH:MM" (24-hour), as the time after midnight.
-func ParseTimeOfDay(s string) (time.Duration, error) {
-	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || len(m) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59 {
-		return 0, fmt.Errorf("%q: want HH:MM, e.g. 10:00", s)
-	}
-	return time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute, nil
 }
