@@ -56,11 +56,15 @@ func (s *server) hygiene(c *gin.Context) {
 	if ownBodyLimit(r.URL.Path) == "" {
 		// The pages and the console (login included, before any session) parse forms: bound
 		// their bodies like the API's, so that no route reads megabytes for anyone.
-		if r.ContentLength > s.maxBody {
-			writeErrorStatus(c, http.StatusRequestEntityTooLarge, invalid("request body is larger than %d bytes", s.maxBody))
+		limit := s.maxBody
+		if r.URL.Path == billUploadPath {
+			limit = maxBillUploadBody
+		}
+		if r.ContentLength > limit {
+			writeErrorStatus(c, http.StatusRequestEntityTooLarge, invalid("request body is larger than %d bytes", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(c.Writer, r.Body, s.maxBody)
+		r.Body = http.MaxBytesReader(c.Writer, r.Body, limit)
 	}
 	if r.URL.RawQuery != "" {
 		q, err := url.ParseQuery(r.URL.RawQuery)
@@ -77,6 +81,15 @@ func (s *server) hygiene(c *gin.Context) {
 	}
 	c.Next()
 }
+
+// billUploadPath is the console's bill upload, the one page whose body may be large: a
+// day's bill zip of up to 16 MiB (web.MaxBillUpload) plus the multipart envelope. The
+// console's session check runs before the form is read, so only a logged-in operator can
+// send that much.
+const (
+	billUploadPath    = "/admin/reconciliation/upload"
+	maxBillUploadBody = 16<<20 + 64<<10
+)
 
 // ownBodyLimit names the routes that bound their bodies themselves: the merchant API and
 // the notify endpoint (413 with their own answer and audit) and the embedded simulator

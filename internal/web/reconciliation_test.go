@@ -137,6 +137,12 @@ func TestReconciliationBadInput(t *testing.T) {
 	if resp, body := upload(t, hc, b, csrf, today, []byte("not a zip")); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Not a readable Alipay bill") {
 		t.Errorf("junk upload: %d", resp.StatusCode)
 	}
+	// A real day's bill is larger than the 64 KiB every other console form may send: the
+	// upload route is read up to its own limit, and judged by its content.
+	big := bytes.Repeat([]byte("x"), 512<<10)
+	if resp, body := upload(t, hc, b, csrf, today, big); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Not a readable Alipay bill") {
+		t.Errorf("512 KiB upload: %d, want 400 from the bill check (not 413 from the page limit)", resp.StatusCode)
+	}
 	if resp, body := upload(t, hc, b, csrf, today, b.sandboxBill(t, today.AddDays(-1))); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "not "+string(today)) {
 		t.Errorf("bill of another day: %d", resp.StatusCode)
 	}
