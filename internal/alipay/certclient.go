@@ -44,10 +44,11 @@ func newCertTrust(cfg Config, ks *keySet, log *slog.Logger) *certTrust {
 }
 
 // startCertMode connects the trust store to the channel's SDK client, and builds the
-// second SDK client that downloads certificates (its answers are never shown to answer).
-func (c *Channel) startCertMode(t *certTrust, ks *keySet, gateway string, timeout time.Duration) error {
-	d, err := newSDK(c.appID, ks.privateKey, gateway,
-		&http.Client{Timeout: timeout, Transport: envelopeTransport{base: http.DefaultTransport, onAnswer: noteCurrent}})
+// second SDK client that downloads certificates over hc's transport (its answers are never
+// shown to answer).
+func (c *Channel) startCertMode(t *certTrust, ks *keySet, gateway string, hc *http.Client) error {
+	hc.Transport = envelopeTransport{base: hc.Transport, onAnswer: noteCurrent}
+	d, err := newSDK(c.appID, ks.privateKey, gateway, hc)
 	if err != nil {
 		return fmt.Errorf("alipay: app private key: %w", err)
 	}

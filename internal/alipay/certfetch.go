@@ -175,6 +175,15 @@ func (t *certTrust) fromCacheAll(ctx context.Context) {
 // current asks Alipay which certificate it signs with now: the alipay_cert_sn of the
 // answer to a download of the newest trusted certificate. "" when the download fails.
 func (t *certTrust) current(ctx context.Context) string {
+	current, err := t.fetchCurrent(ctx)
+	if current == "" && err != nil {
+		t.log.Warn("alipay current certificate: no answer to the download", slog.String("error", err.Error()))
+	}
+	return current
+}
+
+// fetchCurrent is current with the download's error.
+func (t *certTrust) fetchCurrent(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	var newest *trustedCert
 	for _, tc := range t.certs {
@@ -184,8 +193,5 @@ func (t *certTrust) current(ctx context.Context) string {
 	}
 	t.mu.Unlock()
 	_, current, err := t.fetch(ctx, newest.sn)
-	if current == "" && err != nil {
-		t.log.Warn("alipay current certificate: no answer to the download", slog.String("error", err.Error()))
-	}
-	return current
+	return current, err
 }

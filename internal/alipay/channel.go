@@ -64,6 +64,10 @@ type Config struct {
 	// OnCertEvent, when set, is called synchronously with one of the CertEvent* kinds each
 	// time certificate mode downloads, trusts, refuses or skips an Alipay certificate.
 	OnCertEvent func(kind string)
+
+	// Transport carries every request to the gateway; nil = http.DefaultTransport. doctor
+	// reads the answers' Date header through it.
+	Transport http.RoundTripper
 }
 
 // Channel implements payment.Channel against one Alipay app. It is safe for concurrent use.
@@ -113,11 +117,15 @@ func New(cfg Config) (*Channel, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With(slog.String("component", "alipay"), slog.String("app_id", cfg.AppID))
-	hc := &http.Client{Timeout: timeout}
+	base := cfg.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc := &http.Client{Timeout: timeout, Transport: base}
 	var trust *certTrust
 	if keys.rootSN != "" {
 		trust = newCertTrust(cfg, keys, log)
-		hc.Transport = envelopeTransport{base: http.DefaultTransport, onAnswer: trust.answer}
+		hc.Transport = envelopeTransport{base: base, onAnswer: trust.answer}
 	}
 	client, err := newSDK(cfg.AppID, keys.privateKey, gateway, hc)
 	if err != nil {
@@ -132,7 +140,7 @@ func New(cfg Config) (*Channel, error) {
 		// a call's, since a busy day's zip is megabytes.
 		http: &http.Client{Timeout: max(timeout, billTimeout)}}
 	if trust != nil {
-		if err := c.startCertMode(trust, keys, gateway, timeout); err != nil {
+		if err := c.startCertMode(trust, keys, gateway, &http.Client{Timeout: timeout, Transport: base}); err != nil {
 			return nil, err
 		}
 	}

@@ -74,6 +74,16 @@ type Options struct {
 	WrapChannel func(payment.Channel) payment.Channel
 }
 
+// ChannelConfig is the Alipay channel's configuration from the alipay settings; New and
+// doctor add the logger, recorder and certificate cache.
+func ChannelConfig(a config.AlipayConfig) alipay.Config {
+	return alipay.Config{
+		AppID: a.AppID, PrivateKey: a.PrivateKey, AlipayPublicKey: a.AlipayPublicKey,
+		AppCertPEM: []byte(a.AppCert), AlipayCertPEM: []byte(a.AlipayCert), RootCertPEM: []byte(a.RootCert),
+		GatewayURL: a.GatewayURL(), SellerID: a.SellerID, Timeout: a.Timeout,
+	}
+}
+
 // Backend is the built stack. The caller still owns the store and closes it.
 type Backend struct {
 	Store   payment.Store
@@ -102,14 +112,9 @@ func New(st payment.Store, o Options) (*Backend, error) {
 	// In certificate mode the channel keeps the Alipay certificates it checked in the store,
 	// so that every instance trusts the same ones (docs/decisions.md, "Alipay channel").
 	certs, _ := st.(alipay.CertCache)
-	a := o.Alipay
-	ch, err := alipay.New(alipay.Config{
-		AppID: a.AppID, PrivateKey: a.PrivateKey, AlipayPublicKey: a.AlipayPublicKey,
-		AppCertPEM: []byte(a.AppCert), AlipayCertPEM: []byte(a.AlipayCert), RootCertPEM: []byte(a.RootCert),
-		GatewayURL: a.GatewayURL(), SellerID: a.SellerID, Timeout: a.Timeout,
-		Logger: log.With(slog.String("component", "alipay")), Recorder: record,
-		CertCache: certs, OnCertEvent: o.OnCertEvent,
-	})
+	cc := ChannelConfig(o.Alipay)
+	cc.Logger, cc.Recorder, cc.CertCache, cc.OnCertEvent = log.With(slog.String("component", "alipay")), record, certs, o.OnCertEvent
+	ch, err := alipay.New(cc)
 	if err != nil {
 		return nil, err
 	}
