@@ -61,7 +61,7 @@ type Relay struct {
 // with the gateway and catch up later) and returns a relay over store's outbox.
 func New(store payment.Store, cfg Config) (*Relay, error) {
 	if cfg.Stream == "" {
-		cfg.Stream = "F2FPAY_EVENTS"
+		cfg.Stream = defaultStream
 	}
 	if cfg.Name == "" {
 		cfg.Name = "nats"
