@@ -21,6 +21,7 @@ Usage:
   f2fpay pay     --amount 9.90 --subject S [--demo ./f2fpay-data/demo.json]
   f2fpay migrate [--config F | --database DSN | --data-dir D]
   f2fpay reconcile --date YYYY-MM-DD [--bill FILE.zip] [--json] [--config F | --database DSN | --data-dir D]
+  f2fpay doctor  [--config f2fpay.yaml | --data-dir D]
   f2fpay version
 `
 
@@ -33,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
 		"demo": runDemo, "serve": runServe, "sandbox": runSandbox, "keys": runKeys,
 		"client": runClient, "pay": runPay, "migrate": runMigrate, "version": runVersion,
-		"reconcile": runReconcile,
+		"reconcile": runReconcile, "doctor": runDoctor,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
