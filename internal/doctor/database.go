@@ -28,6 +28,10 @@ func (d *doctor) checkDatabase(ctx context.Context) {
 		d.add(Result{Name: "database", Status: Skip, Detail: "no database configured"})
 		return
 	}
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok && config.SQLitePath(dsn) != "" {
+		d.add(Result{Name: "database", Status: Fail, Detail: fmt.Sprintf("%s:// is not a database f2fpay speaks (serve would take it for a SQLite file name)", scheme), Fix: dsnFix})
+		return
+	}
 	ctx, cancel := d.timeout(ctx)
 	defer cancel()
 	var st migration.Status

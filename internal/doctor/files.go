@@ -33,7 +33,7 @@ func (d *doctor) checkFileModes(context.Context) {
 			other = append(other, err.Error())
 		}
 	}
-	r := Result{Name: "file modes", Status: OK, Detail: fmt.Sprintf("%d secret files, readable by their owner only", len(seen))}
+	r := Result{Name: "file modes", Status: OK, Detail: fmt.Sprintf("%d secret file%s, readable by their owner only", len(seen), map[bool]string{true: "s"}[len(seen) != 1])}
 	if len(seen) == 0 {
 		r.Detail = "no secret held in a file"
 	}

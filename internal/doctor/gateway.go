@@ -62,7 +62,8 @@ func judgeProbe(p alipay.QueryProbe, a config.AlipayConfig, gateway, no string) 
 		return badSignature(p, a)
 	case p.Code == "":
 		why := strings.TrimPrefix(payment.ErrorMessage(p.Err), "alipay.trade.query: ")
-		return Result{Status: Fail, Detail: fmt.Sprintf("%s: %s, from %s", call, why, gateway),
+		why = strings.Replace(why, "no usable answer from Alipay", "no usable answer", 1)
+		return Result{Status: Fail, Detail: fmt.Sprintf("%s to %s: %s", call, gateway, why),
 			Fix: "check alipay.gateway (F2FPAY_ALIPAY_GATEWAY), DNS, and that this host may connect out to it (firewall, egress proxy)"}
 	case p.SubCode == "ACQ.TRADE_NOT_EXIST" || p.Code == "10000":
 		what := p.SubCode

@@ -29,7 +29,7 @@ func TestGatewayFailures(t *testing.T) {
 		{"wrong app id", func(c *config.Config) { c.Alipay.AppID = "2021000000009999" },
 			[]string{"isv.invalid-app-id", `"2021000000009999" is not an app this gateway knows`}},
 		{"unreachable gateway", func(c *config.Config) { c.Alipay.Gateway = deadURL },
-			[]string{"no usable answer", "connection refused", "from " + deadURL, "alipay.gateway"}},
+			[]string{"no usable answer", "connection refused", "to " + deadURL, "alipay.gateway"}},
 		{"wrong Alipay public key", func(c *config.Config) { c.Alipay.AlipayPublicKey = pubPEM(&b.bad.PublicKey) },
 			[]string{"signature does not verify with alipay.alipay_public_key " + config.KeyFingerprint(&b.bad.PublicKey), "支付宝公钥"}},
 	} {

@@ -78,6 +78,10 @@ func health(ctx context.Context, base string) Result {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		r.Status, r.Detail = Fail, fmt.Sprintf("GET %s/health: %v", base, err)
 		r.Fix = "start f2fpay serve, and make public_url reach its listen address (the proxy, docs/deploy.md)"
 		var bad *tls.CertificateVerificationError
@@ -120,6 +124,8 @@ func (d *doctor) checkTLS(context.Context) {
 		return
 	}
 	r := expiry("TLS certificate", leaf, d.now(), "renew the certificate of "+t.CertFile+" (e.g. certbot renew) and restart f2fpay")
-	r.Detail += " (" + strings.Join(leaf.DNSNames, ", ") + ")"
+	if names := leaf.DNSNames; len(names) > 1 || len(names) == 1 && names[0] != leaf.Subject.CommonName {
+		r.Detail += " for " + strings.Join(names, ", ")
+	}
 	d.add(r)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/f2fpay/f2fpay/internal/natsrelay"
 	"github.com/f2fpay/f2fpay/internal/redisstore"
@@ -48,8 +49,10 @@ func (d *doctor) checkNATS(ctx context.Context) {
 	d.add(Result{Name: "nats", Status: OK, Detail: fmt.Sprintf("%s: NATS %s with JetStream; %s", host(u), res.ServerVersion, stream)})
 }
 
-// host is the host:port of a URL, without the credentials it may carry.
+// host is the host:port of a URL (the first of a comma-separated list), without the
+// credentials it may carry.
 func host(raw string) string {
+	raw, _, _ = strings.Cut(raw, ",")
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "the configured URL"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -34,7 +35,7 @@ func Check(ctx context.Context, url, stream string) (CheckResult, error) {
 	}
 	nc, err := nats.Connect(url, nats.Name("f2fpay doctor"), nats.Timeout(timeout), nats.MaxReconnects(0))
 	if err != nil {
-		return res, fmt.Errorf("nats: %v", err)
+		return res, fmt.Errorf("nats: %s", strings.TrimPrefix(err.Error(), "nats: "))
 	}
 	defer nc.Close()
 	res.ServerVersion = nc.ConnectedServerVersion()
