@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,12 +60,27 @@ func yamlHasSecret(path string) bool {
 	if err != nil {
 		return true
 	}
-	for _, v := range []string{c.Database, c.MasterKey, c.Alipay.PrivateKey, c.Admin.PasswordHash, c.RedisURL, c.Events.NATSURL} {
+	for _, v := range []string{c.MasterKey, c.Alipay.PrivateKey, c.Admin.PasswordHash} {
 		if v != "" {
 			return true
 		}
 	}
+	for _, v := range []string{c.Database, c.RedisURL, c.Events.NATSURL} {
+		if hasPassword(v) {
+			return true
+		}
+	}
 	return false
+}
+
+// hasPassword reports whether a URL (a DSN) carries a password; a sqlite: DSN never does.
+func hasPassword(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return strings.Contains(raw, "@") // unparseable: assume the worst
+	}
+	_, ok := u.User.Password()
+	return ok
 }
 
 // SQLitePath is the file of a SQLite DSN (sqlite:PATH or a bare path), "" for PostgreSQL

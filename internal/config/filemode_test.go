@@ -43,9 +43,11 @@ func TestSecretFiles(t *testing.T) {
 	}
 	key, pub, tlsKey, db := touch("app.key"), touch("alipay.pub"), touch("tls.key"), touch("f2fpay.db")
 	plain := filepath.Join(dir, "plain.yaml")
-	os.WriteFile(plain, []byte("listen: 127.0.0.1:8080\n"), 0o644)
+	os.WriteFile(plain, []byte("listen: 127.0.0.1:8080\ndatabase: sqlite:/var/lib/f2fpay/f2fpay.db\nredis_url: redis://cache:6379/0\n"), 0o644)
 	withSecret := filepath.Join(dir, "secret.yaml")
 	os.WriteFile(withSecret, []byte("master_key: abc\n"), 0o600)
+	withPassword := filepath.Join(dir, "password.yaml")
+	os.WriteFile(withPassword, []byte("database: postgres://f2fpay:pw@db/f2fpay\n"), 0o600)
 	env := envOf(map[string]string{
 		"F2FPAY_ALIPAY_PRIVATE_KEY_FILE": key,
 		"F2FPAY_ALIPAY_PUBLIC_KEY_FILE":  pub, // anyone may read a public key
@@ -64,6 +66,9 @@ func TestSecretFiles(t *testing.T) {
 	}
 	if got := paths(c.SecretFiles(withSecret, env)); len(got) == 0 || got[0] != withSecret {
 		t.Errorf("YAML with a secret: %v, want it first", got)
+	}
+	if got := paths(c.SecretFiles(withPassword, env)); len(got) == 0 || got[0] != withPassword {
+		t.Errorf("YAML with a DSN password: %v, want it first", got)
 	}
 	c.Database = "postgres://u:p@db/f2fpay"
 	if got := paths(c.SecretFiles("", env)); slices.Contains(got, db) {
