@@ -31,7 +31,8 @@ type ReconcileInput struct {
 // its discrepancies (docs/decisions.md, "Reconciliation"): payments and refunds Alipay
 // confirms are recorded with their usual events, the rest stay open for an operator.
 // Running a day again finds the same discrepancies, never duplicates. A completed run
-// writes reconciliation.completed for every enabled client. A run that could not get the
+// writes reconciliation.completed for every enabled client, unless it found nothing at
+// all on either side (quiet). A run that could not get the
 // bill is stored too (not_ready or failed) and returned with the error. Errors:
 // INVALID_PARAMETER (a day not yet begun, a bill of another day or account),
 // ErrBillNotReady, UNPROCESSABLE (no bill source), UPSTREAM_*, a database error.
@@ -167,12 +168,24 @@ func (s *Service) recordRun(ctx context.Context, run *ReconRun, c *comparison) e
 		if err := q.UpdateReconRun(ctx, run); err != nil {
 			return err
 		}
+		if run.quiet() {
+			return nil
+		}
 		return s.reconEvents(ctx, q, run)
 	})
 }
 
 // maxOpenCount bounds the open discrepancies a run counts for its day.
 const maxOpenCount = 100000
+
+// quiet reports a run with nothing to say: no trade or refund in the books or the bill, no
+// discrepancy found, resolved or open. It is kept like any run, but sends no
+// reconciliation.completed: a day before the first order (a fresh install, a quiet shop)
+// would otherwise reach every webhook as noise.
+func (r *ReconRun) quiet() bool {
+	empty := func(t BillTotals) bool { return t.TradeCount == 0 && t.RefundCount == 0 }
+	return empty(r.Totals.Books) && empty(r.Totals.Bill) && r.Found == 0 && r.Resolved == 0 && r.Open == 0
+}
 
 // reconEvents writes reconciliation.completed for every enabled client: each sees it in
 // its events API and its webhook, and NATS once per client (docs/decisions.md).

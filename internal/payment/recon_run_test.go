@@ -77,15 +77,40 @@ func TestReconcileEventsPerClient(t *testing.T) {
 	if err := e.svc.SetClientDisabled(ctx, off.AppID, true); err != nil {
 		t.Fatal(err)
 	}
-	run := e.reconcile(e.bill(nil))
+	e.paid("per-client-1", 500)
+	run := e.reconcile(e.sandboxBill())
 	for id, want := range map[string]int{e.clientID: 1, other.AppID: 1, off.AppID: 0} {
 		evs, err := e.store.ListEvents(ctx, id, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) != want || (want == 1 && (evs[0].Type != payment.EventReconciliationCompleted || evs[0].OutTradeNo != "")) {
+		var recon []*payment.Event
+		for _, ev := range evs {
+			if ev.Type == payment.EventReconciliationCompleted {
+				recon = append(recon, ev)
+			}
+		}
+		if len(recon) != want || (want == 1 && recon[0].OutTradeNo != "") {
 			t.Errorf("client %s: events %+v, want %d reconciliation.completed (run %d)", id, evs, want, run.ID)
 		}
+	}
+}
+
+// TestReconcileQuietDay: a day with nothing in the books or the bill is kept as a run but
+// sends no reconciliation.completed, so a fresh install's first daily run is no webhook.
+func TestReconcileQuietDay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newReconEnv(t, false, nil)
+	run := e.reconcile(e.bill(nil))
+	if run.Status != payment.RunCompleted || counts(run) != [3]int{} {
+		t.Fatalf("run %+v", run)
+	}
+	if evs, err := e.store.ListEvents(ctx, e.clientID, 0, 10); err != nil || len(evs) != 0 {
+		t.Fatalf("events of a quiet day: %+v, %v", evs, err)
+	}
+	if runs, err := e.store.ListReconRuns(ctx, 0, 10); err != nil || len(runs) != 1 {
+		t.Fatalf("runs: %d, %v; want the quiet run kept", len(runs), err)
 	}
 }
 
