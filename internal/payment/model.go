@@ -137,6 +137,12 @@ type Client struct {
 	RateBurst        int
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// WebhookSecretSealed is the sealed webhook secret (whsec_…), separate from the API
+	// secret; "" for a client created before webhook secrets, until one is first needed.
+	// PrevWebhookSecretSealed also signs webhooks until PrevWebhookSecretUntil.
+	WebhookSecretSealed     string
+	PrevWebhookSecretSealed string
+	PrevWebhookSecretUntil  *time.Time
 }
 
 // NotificationRecord is the audit row of one POST /notify/alipay, accepted or not.
@@ -147,9 +153,14 @@ type NotificationRecord struct {
 	NotifyID    string
 	OutTradeNo  string
 	TradeStatus string
-	Raw         string // the form body exactly as received
+	Raw         string // the form body as received; only its first UnverifiedKeepBytes when not Verified
 	Verified    bool   // the signature checked out
 	Outcome     string // "accepted", "duplicate", or "refused: <reason>"
+	// RawLength is the size in bytes of the whole body (Raw may hold only its start) and
+	// RawSHA256 its lowercase hex SHA-256, "" when not known (the body was not read whole,
+	// or the row is older than these fields).
+	RawLength int
+	RawSHA256 string
 }
 
 // ChannelCall is a log row of one call to Alipay, for the order timeline.

@@ -57,6 +57,11 @@ type Queries interface {
 	// Audit.
 	InsertNotification(ctx context.Context, n *NotificationRecord) error
 	ListNotifications(ctx context.Context, outTradeNo string, limit int) ([]*NotificationRecord, error)
+	// ListNotificationsByTrust lists an order's notifications whose signature verified
+	// (verified) or did not, newest first, up to limit; CountNotifications counts them. An
+	// order's timeline lists the verified ones and counts the others (docs/security.md).
+	ListNotificationsByTrust(ctx context.Context, outTradeNo string, verified bool, limit int) ([]*NotificationRecord, error)
+	CountNotifications(ctx context.Context, outTradeNo string, verified bool) (int64, error)
 	InsertChannelCall(ctx context.Context, c *ChannelCall) error
 	ListChannelCalls(ctx context.Context, outTradeNo string, limit int) ([]*ChannelCall, error)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,12 @@ func legacyWithRows(t *testing.T, url, schema string) {
 			'2024-05-01 12:01:00.123456Z', NULL);
 		INSERT INTO events (id, key, type, client_id, out_trade_no, created_at, data)
 		VALUES ('evt_legacy', 'k-legacy', 'payment.succeeded', 'app-a', 'legacy-1',
-			'2024-05-01 12:01:00.123456Z', '{}');`)
+			'2024-05-01 12:01:00.123456Z', '{}');
+		INSERT INTO notifications (received_at, out_trade_no, raw, verified, outcome)
+		SELECT '2024-05-01 12:01:00Z', 'legacy-1', repeat('x', 5000), v, 'refused: bad signature'
+		FROM (VALUES (false), (true)) AS t(v);
+		INSERT INTO clients (app_id, name, secret_sealed, created_at, updated_at)
+		VALUES ('app-a', 'old', 'sealed', '2024-05-01 12:00:00Z', '2024-05-01 12:00:00Z');`)
 }
 
 // legacy makes the legacy schema and then runs rows in it.
@@ -85,6 +91,7 @@ func TestLegacyDatabase(t *testing.T) {
 	if err := s.UpdateOrder(ctx, o); err != nil {
 		t.Errorf("UpdateOrder of a legacy row: %v", err)
 	}
+	checkLegacyAudit(t, s, strings.Repeat("x", 5000))
 	if _, ok, err := s.ClaimRelay(ctx, "nats", "a", at, paid); !ok || err != nil {
 		t.Errorf("ClaimRelay on a legacy schema: %v, %v", ok, err)
 	}
@@ -99,6 +106,28 @@ func TestLegacyDatabase(t *testing.T) {
 		if legacy[i] != fresh[i] {
 			t.Errorf("catalog differs:\n upgraded %s\n fresh    %s", legacy[i], fresh[i])
 		}
+	}
+}
+
+// checkLegacyAudit: migration 0006 cut a legacy unverified notification to 2,048
+// characters and recorded the lengths; the verified one is whole; a legacy client has no
+// webhook secret yet.
+func checkLegacyAudit(t *testing.T, s payment.Store, long string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, verified := range []bool{false, true} {
+		ns, err := s.ListNotificationsByTrust(ctx, "legacy-1", verified, 10)
+		want := long
+		if !verified {
+			want = long[:2048]
+		}
+		if err != nil || len(ns) != 1 || ns[0].Raw != want || ns[0].RawLength != len(long) || ns[0].RawSHA256 != "" {
+			t.Errorf("legacy notification (verified %v) after 0006: %v %+v", verified, err, ns)
+		}
+	}
+	c, err := s.GetClient(ctx, "app-a")
+	if err != nil || c.WebhookSecretSealed != "" || c.PrevWebhookSecretUntil != nil {
+		t.Errorf("legacy client after 0006: %v %+v", err, c)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,13 @@ func TestLegacyDatabase(t *testing.T) {
 		at.UnixMicro(), at.UnixMicro(), at.Add(15*time.Minute).UnixMicro(), paid.UnixMicro(), paid.UnixMicro())
 	exec(`INSERT INTO events (id, key, type, client_id, out_trade_no, created_at, data)
 		VALUES ('evt_legacy', 'k-legacy', 'payment.succeeded', 'app-a', 'legacy-1', ?, '{}')`, paid.UnixMicro())
+	long := strings.Repeat("x", 5000)
+	for _, verified := range []int{0, 1} {
+		exec(`INSERT INTO notifications (received_at, out_trade_no, raw, verified, outcome) VALUES (?, 'legacy-1', ?, ?, 'refused: bad signature')`,
+			paid.UnixMicro(), long, verified)
+	}
+	exec(`INSERT INTO clients (app_id, name, secret_sealed, created_at, updated_at) VALUES ('app-a', 'old', 'sealed', ?, ?)`,
+		at.UnixMicro(), at.UnixMicro())
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,5 +102,28 @@ func TestLegacyDatabase(t *testing.T) {
 	o.Status, o.UpdatedAt = payment.StatusRefunded, paid
 	if err := s.UpdateOrder(ctx, o); err != nil {
 		t.Errorf("UpdateOrder of a legacy row: %v", err)
+	}
+	checkLegacyAudit(t, s, long)
+}
+
+// checkLegacyAudit: migration 0006 cut a legacy unverified notification to 2,048
+// characters and recorded the lengths; the verified one is whole; a legacy client has no
+// webhook secret yet.
+func checkLegacyAudit(t *testing.T, s payment.Store, long string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, verified := range []bool{false, true} {
+		ns, err := s.ListNotificationsByTrust(ctx, "legacy-1", verified, 10)
+		want := long
+		if !verified {
+			want = long[:2048]
+		}
+		if err != nil || len(ns) != 1 || ns[0].Raw != want || ns[0].RawLength != len(long) || ns[0].RawSHA256 != "" {
+			t.Errorf("legacy notification (verified %v) after 0006: %v %+v", verified, err, ns)
+		}
+	}
+	c, err := s.GetClient(ctx, "app-a")
+	if err != nil || c.WebhookSecretSealed != "" || c.PrevWebhookSecretUntil != nil {
+		t.Errorf("legacy client after 0006: %v %+v", err, c)
 	}
 }

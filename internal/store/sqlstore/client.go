@@ -7,15 +7,17 @@ import (
 )
 
 const clientCols = `app_id, name, secret_sealed, prev_secret_sealed, prev_secret_until, notify_url,
-	disabled, rate_limit, rate_burst, created_at, updated_at`
+	disabled, rate_limit, rate_burst, created_at, updated_at, webhook_secret_sealed,
+	prev_webhook_secret_sealed, prev_webhook_secret_until`
 
 var (
 	stInsertClient = define("InsertClient", `INSERT INTO clients (`+clientCols+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	stGetClient    = define("GetClient", `SELECT `+clientCols+` FROM clients WHERE app_id = ?`)
 	stUpdateClient = define("UpdateClient", `UPDATE clients SET name = ?, secret_sealed = ?,
 		prev_secret_sealed = ?, prev_secret_until = ?, notify_url = ?, disabled = ?, rate_limit = ?,
-		rate_burst = ?, updated_at = ?
+		rate_burst = ?, updated_at = ?, webhook_secret_sealed = ?, prev_webhook_secret_sealed = ?,
+		prev_webhook_secret_until = ?
 		WHERE app_id = ?`)
 	stListClients = define("ListClients", `SELECT `+clientCols+` FROM clients ORDER BY created_at, app_id`)
 )
@@ -23,14 +25,16 @@ var (
 func scanClient(s scanner) (*payment.Client, error) {
 	var c payment.Client
 	err := s.Scan(&c.AppID, &c.Name, &c.SecretSealed, &c.PrevSecretSealed, tmNull(&c.PrevSecretUntil),
-		&c.NotifyURL, &c.Disabled, &c.RateLimit, &c.RateBurst, tm(&c.CreatedAt), tm(&c.UpdatedAt))
+		&c.NotifyURL, &c.Disabled, &c.RateLimit, &c.RateBurst, tm(&c.CreatedAt), tm(&c.UpdatedAt),
+		&c.WebhookSecretSealed, &c.PrevWebhookSecretSealed, tmNull(&c.PrevWebhookSecretUntil))
 	return &c, err
 }
 
 // InsertClient adds a merchant client; ErrDuplicate when its app id is taken.
 func (q *queries) InsertClient(ctx context.Context, c *payment.Client) error {
 	_, err := q.exec(ctx, stInsertClient, c.AppID, c.Name, c.SecretSealed, c.PrevSecretSealed,
-		c.PrevSecretUntil, c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.CreatedAt, c.UpdatedAt)
+		c.PrevSecretUntil, c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.CreatedAt, c.UpdatedAt,
+		c.WebhookSecretSealed, c.PrevWebhookSecretSealed, c.PrevWebhookSecretUntil)
 	return err
 }
 
@@ -43,7 +47,8 @@ func (q *queries) GetClient(ctx context.Context, appID string) (*payment.Client,
 // when there is no such client.
 func (q *queries) UpdateClient(ctx context.Context, c *payment.Client) error {
 	n, err := q.exec(ctx, stUpdateClient, c.Name, c.SecretSealed, c.PrevSecretSealed, c.PrevSecretUntil,
-		c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.UpdatedAt, c.AppID)
+		c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.UpdatedAt, c.WebhookSecretSealed,
+		c.PrevWebhookSecretSealed, c.PrevWebhookSecretUntil, c.AppID)
 	if err == nil && n == 0 {
 		err = payment.ErrNotFound
 	}

@@ -14,6 +14,7 @@ func testClient(t *testing.T, s payment.Store) {
 		AppID: "app-full", Name: "Vending 7", SecretSealed: "sealed:new", PrevSecretSealed: "sealed:old",
 		PrevSecretUntil: ptr(time.Hour), NotifyURL: "https://merchant.example/hook", Disabled: true,
 		RateLimit: 12.5, RateBurst: 30, CreatedAt: t0, UpdatedAt: at(time.Second),
+		WebhookSecretSealed: "sealed:whsec-new", PrevWebhookSecretSealed: "sealed:whsec-old", PrevWebhookSecretUntil: ptr(2 * time.Hour),
 	}
 	bare := &payment.Client{AppID: "app-bare", Name: "Kiosk", SecretSealed: "sealed:k", CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)}
 	must(t, "InsertClient full", s.InsertClient(ctx, full))
@@ -28,6 +29,7 @@ func testClient(t *testing.T, s payment.Store) {
 	wantErr(t, "same app id", s.InsertClient(ctx, &payment.Client{AppID: "app-full", Name: "x", SecretSealed: "y"}), payment.ErrDuplicate)
 
 	full.Name, full.PrevSecretSealed, full.PrevSecretUntil, full.Disabled, full.UpdatedAt = "Renamed", "", nil, false, at(time.Hour)
+	full.WebhookSecretSealed, full.PrevWebhookSecretSealed, full.PrevWebhookSecretUntil = "sealed:whsec-3", "sealed:whsec-new", ptr(3*time.Hour)
 	must(t, "UpdateClient", s.UpdateClient(ctx, full))
 	got, err = s.GetClient(ctx, "app-full")
 	must(t, "GetClient after update", err)
@@ -78,7 +80,7 @@ func testAudit(t *testing.T, s payment.Store) {
 		n := &payment.NotificationRecord{
 			ReceivedAt: at(time.Duration(i) * time.Second), RemoteAddr: "203.0.113.7:443", NotifyID: seqName("nid", i),
 			OutTradeNo: otn, TradeStatus: "TRADE_SUCCESS", Raw: "a=1&b=%E4%B8%AD&sign=xyz", Verified: i%2 == 0,
-			Outcome: "refused: amount differs",
+			Outcome: "refused: amount differs", RawLength: 65536 + i, RawSHA256: seqName("sha", i),
 		}
 		must(t, "InsertNotification", s.InsertNotification(ctx, n))
 		c := &payment.ChannelCall{
@@ -98,6 +100,26 @@ func testAudit(t *testing.T, s payment.Store) {
 	gotN, err = s.ListNotifications(ctx, "", 2)
 	must(t, "ListNotifications all", err)
 	equal(t, "all notifications, limit", gotN, []*payment.NotificationRecord{ns[3], ns[2]})
+	gotN, err = s.ListNotificationsByTrust(ctx, "au-1", false, 10)
+	must(t, "ListNotificationsByTrust unverified", err)
+	equal(t, "unverified notifications of au-1", gotN, []*payment.NotificationRecord{ns[3], ns[1]})
+	gotN, err = s.ListNotificationsByTrust(ctx, "au-1", true, 10)
+	must(t, "ListNotificationsByTrust verified", err)
+	equal(t, "verified notifications of au-1", gotN, []*payment.NotificationRecord{ns[0]})
+	gotN, err = s.ListNotificationsByTrust(ctx, "au-1", false, 1)
+	must(t, "ListNotificationsByTrust limit", err)
+	equal(t, "latest unverified notification of au-1", gotN, []*payment.NotificationRecord{ns[3]})
+	for _, c := range []struct {
+		otn      string
+		verified bool
+		want     int64
+	}{{"au-1", false, 2}, {"au-1", true, 1}, {"au-2", true, 1}, {"au-2", false, 0}, {"au-none", false, 0}} {
+		n, err := s.CountNotifications(ctx, c.otn, c.verified)
+		must(t, "CountNotifications", err)
+		if n != c.want {
+			t.Errorf("CountNotifications(%s, verified=%v) = %d, want %d", c.otn, c.verified, n, c.want)
+		}
+	}
 	gotC, err := s.ListChannelCalls(ctx, "au-1", 10)
 	must(t, "ListChannelCalls", err)
 	equal(t, "channel calls newest first", gotC, []*payment.ChannelCall{cs[3], cs[1], cs[0]})
