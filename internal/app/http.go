@@ -29,7 +29,9 @@ func (a *App) buildHTTP(o Options, limits ratelimit.Store) (http.Handler, error)
 	policy := ratelimit.NewPolicy(limits, ratelimit.Config{
 		ClientRate: rl.ClientRate, ClientBurst: rl.ClientBurst, IPRate: rl.IPRate, IPBurst: rl.IPBurst,
 		NotifyRate: rl.NotifyRate, NotifyBurst: rl.NotifyBurst, AuthFailRate: rl.AuthFailRate, AuthFailBurst: rl.AuthFailBurst,
+		NotifyFailRate: rl.NotifyFailRate, NotifyFailBurst: rl.NotifyFailBurst,
 		IPv6Prefix: rl.IPv6Prefix, Logger: a.log.With(slog.String("component", "ratelimit"))})
+	a.svc.SetNotifyFailBudget(policy)
 	extra := func(e *gin.Engine) {
 		if cfg.Metrics.Public {
 			e.GET("/metrics", gin.WrapH(a.metrics.Handler()))

@@ -45,10 +45,11 @@ type proc struct {
 // traffic (all of it from 127.0.0.1) while leaving the limiter in the chain; the limits
 // themselves are proven by internal/httpapi's tests and by bench/. The budget of failed
 // authentications stays at its default: the round-2 attacks test it. 127.0.0.1 is a
-// trusted proxy, so that those attacks name their source in X-Forwarded-For.
+// trusted proxy, so that those attacks name their source in X-Forwarded-For. The budget of
+// unverified notifications is tested by the flood on a demo of its own (floodAttacks).
 var demoEnv = []string{
 	"F2FPAY_RATE_LIMIT_IP_BURST=100000", "F2FPAY_RATE_LIMIT_NOTIFY_BURST=100000", "F2FPAY_RATE_LIMIT_CLIENT_BURST=100000",
-	"F2FPAY_TRUSTED_PROXIES=127.0.0.1",
+	"F2FPAY_RATE_LIMIT_NOTIFY_FAIL_BURST=100000", "F2FPAY_TRUSTED_PROXIES=127.0.0.1",
 }
 
 // startDemo runs the demo on a free loopback port with its workers off (--workers=false),
@@ -56,9 +57,16 @@ var demoEnv = []string{
 // Its stdout and stderr (every log line) go to logs.
 func startDemo(t *testing.T, dir string, logs *testbin.Buffer) *proc {
 	t.Helper()
+	return startDemoWith(t, dir, logs, demoEnv)
+}
+
+// startDemoWith is startDemo with env (F2FPAY_…=…) instead of demoEnv: the attacks that
+// need the real limits start a demo of their own.
+func startDemoWith(t *testing.T, dir string, logs *testbin.Buffer, env []string) *proc {
+	t.Helper()
 	stdout := &testbin.Buffer{}
 	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0", "--data-dir", dir, "--workers=false")
-	cmd.Env = append(os.Environ(), demoEnv...)
+	cmd.Env = append(os.Environ(), env...)
 	// stdout is the banner, which prints the demo secret on purpose (SPEC §1); stderr is
 	// every log line, which must hold none.
 	cmd.Stdout, cmd.Stderr = stdout, logs

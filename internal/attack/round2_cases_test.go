@@ -58,6 +58,7 @@ func round2Attacks(w *world) []attack {
 				return w.authFlood(func(i int) string { return fmt.Sprintf("2001:db8:77:77:%x::%x", i, i+1) })
 			}},
 	)
+	list = append(list, floodAttacks()...)
 	return append(list, inprocAttacks()...)
 }
 

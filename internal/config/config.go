@@ -155,6 +155,11 @@ type RateLimitConfig struct {
 	// /api/*; zero values take 1/s and 60 (docs/security.md).
 	AuthFailRate  float64 `yaml:"auth_fail_rate"`
 	AuthFailBurst int     `yaml:"auth_fail_burst"`
+	// NotifyFailRate and NotifyFailBurst budget the notifications of one source whose
+	// signature does not verify; over it, one is refused with 429 and not stored. Zero
+	// values take 2/s and 20 (docs/security.md).
+	NotifyFailRate  float64 `yaml:"notify_fail_rate"`
+	NotifyFailBurst int     `yaml:"notify_fail_burst"`
 	// IPv6Prefix is how many leading bits of an IPv6 address name one source for every
 	// per-IP limit and the console lockout; 0 = 64.
 	IPv6Prefix int `yaml:"ipv6_prefix"`

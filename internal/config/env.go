@@ -130,6 +130,8 @@ var envVars = []envVar{
 	{"RATE_LIMIT_NOTIFY_BURST", plain, integer(func(c *Config) *int { return &c.RateLimit.NotifyBurst })},
 	{"RATE_LIMIT_AUTH_FAIL_RATE", plain, float(func(c *Config) *float64 { return &c.RateLimit.AuthFailRate })},
 	{"RATE_LIMIT_AUTH_FAIL_BURST", plain, integer(func(c *Config) *int { return &c.RateLimit.AuthFailBurst })},
+	{"RATE_LIMIT_NOTIFY_FAIL_RATE", plain, float(func(c *Config) *float64 { return &c.RateLimit.NotifyFailRate })},
+	{"RATE_LIMIT_NOTIFY_FAIL_BURST", plain, integer(func(c *Config) *int { return &c.RateLimit.NotifyFailBurst })},
 	{"RATE_LIMIT_IPV6_PREFIX", plain, integer(func(c *Config) *int { return &c.RateLimit.IPv6Prefix })},
 	{"TRUSTED_PROXIES", plain, func(c *Config, v string) error { c.TrustedProxies = list(v); return nil }},
 	{"WEBHOOK_SCHEDULE", plain, durs(func(c *Config) *[]time.Duration { return &c.Webhooks.Schedule })},

@@ -53,6 +53,8 @@ var envCases = []envCase{
 	{"RATE_LIMIT_NOTIFY_BURST", "600", func(c *Config) any { return c.RateLimit.NotifyBurst }, 600},
 	{"RATE_LIMIT_AUTH_FAIL_RATE", "2.5", func(c *Config) any { return c.RateLimit.AuthFailRate }, 2.5},
 	{"RATE_LIMIT_AUTH_FAIL_BURST", "30", func(c *Config) any { return c.RateLimit.AuthFailBurst }, 30},
+	{"RATE_LIMIT_NOTIFY_FAIL_RATE", "0.5", func(c *Config) any { return c.RateLimit.NotifyFailRate }, 0.5},
+	{"RATE_LIMIT_NOTIFY_FAIL_BURST", "7", func(c *Config) any { return c.RateLimit.NotifyFailBurst }, 7},
 	{"RATE_LIMIT_IPV6_PREFIX", "56", func(c *Config) any { return c.RateLimit.IPv6Prefix }, 56},
 	{"TRUSTED_PROXIES", " 10.0.0.1, ,192.168.0.0/16 ", func(c *Config) any { return c.TrustedProxies }, []string{"10.0.0.1", "192.168.0.0/16"}},
 	{"WEBHOOK_SCHEDULE", "1s, 2m", func(c *Config) any { return c.Webhooks.Schedule }, []time.Duration{time.Second, 2 * time.Minute}},
@@ -180,6 +182,7 @@ func TestEnvMalformedValues(t *testing.T) {
 		"DATABASE_MAX_CONN_IDLE_TIME": "x", "METRICS_PUBLIC": "public", "SHUTDOWN_DRAIN": "x", "SHUTDOWN_TIMEOUT": "-5s",
 		"BREAKER_FAILURES": "five", "BREAKER_OPEN_FOR": "later", "BREAKER_PROBES": "x",
 		"RATE_LIMIT_AUTH_FAIL_RATE": "x", "RATE_LIMIT_AUTH_FAIL_BURST": "x", "RATE_LIMIT_IPV6_PREFIX": "/64",
+		"RATE_LIMIT_NOTIFY_FAIL_RATE": "often", "RATE_LIMIT_NOTIFY_FAIL_BURST": "2.5",
 	} {
 		_, err := Load("", envOf(map[string]string{"F2FPAY_" + name: value}))
 		if err == nil || !strings.Contains(err.Error(), "F2FPAY_"+name+": want ") || !strings.Contains(err.Error(), value) {

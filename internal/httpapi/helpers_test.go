@@ -86,6 +86,8 @@ type setupOptions struct {
 	wrapStore func(payment.Store) payment.Store
 	// trustedProxies are believed for X-Forwarded-For (tests name client addresses so).
 	trustedProxies []string
+	// notifyFail budgets unverified notifications (Service.SetNotifyFailBudget).
+	notifyFail payment.NotifyFailBudget
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -132,6 +134,9 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		svcStore = o.wrapStore(st)
 	}
 	svc := payment.NewService(svcStore, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	if o.notifyFail != nil {
+		svc.SetNotifyFailBudget(o.notifyFail)
+	}
 	changes := make(chan *payment.Order, 256)
 	svc.OnChange(func(o *payment.Order) {
 		select {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -49,8 +48,9 @@ func (s *server) refuseRateLimited(c *gin.Context, retry time.Duration) {
 
 // ipLimit applies the IPLimiter to the public routes. The notify endpoint answers Alipay's
 // plain "failure" (with 429 and Retry-After) so that Alipay retries later; a notification
-// refused here is logged but not audited, since writing a row per request of a flood would
-// hand the flood the database the limit protects.
+// refused here is counted ("throttled", Service.CountThrottledNotification) but not
+// audited, since writing a row per request of a flood would hand the flood the disk the
+// limit protects; the access log has its line already.
 func (s *server) ipLimit(c *gin.Context) {
 	if s.ipLimiter == nil || !ipLimitedRoute(c.Request.URL.Path) {
 		c.Next()
@@ -66,12 +66,10 @@ func (s *server) ipLimit(c *gin.Context) {
 		return
 	}
 	if c.Request.URL.Path == "/notify/alipay" {
-		s.log.Warn("notification rate-limited", slog.String("request_id", requestIDOf(c)),
+		s.log.Debug("notification rate-limited", slog.String("request_id", requestIDOf(c)),
 			slog.String("client_ip", c.ClientIP()))
-		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(retry)))
-		c.Set(ctxErrorCode, string(payment.CodeRateLimited))
-		c.Data(http.StatusTooManyRequests, "text/plain; charset=utf-8", []byte("failure"))
-		c.Abort()
+		s.svc.CountThrottledNotification()
+		refuseNotifyRateLimited(c, retry)
 		return
 	}
 	s.refuseRateLimited(c, retry)

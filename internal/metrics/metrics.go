@@ -55,7 +55,7 @@ func New(depths func(context.Context) (payment.QueueDepths, error), logger *slog
 	m.alipayLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "f2fpay_alipay_call_duration_seconds",
 		Help: "Duration of Alipay OpenAPI calls, by method.", Buckets: prometheus.DefBuckets}, []string{"method"})
 	m.notifications = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "f2fpay_notifications_total",
-		Help: "Alipay notifications received, by outcome (accepted, duplicate, refused)."}, []string{"outcome"})
+		Help: "Alipay notifications received, by outcome (accepted, duplicate, refused, throttled: refused under a rate limit and not stored)."}, []string{"outcome"})
 	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "f2fpay_webhook_attempts_total",
 		Help: "Webhook delivery attempts, by result (delivered, failed, dead)."}, []string{"result"})
 	// The breaker's gauge exists from the start at 0 (closed), so that deploy/README.md's

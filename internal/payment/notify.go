@@ -19,14 +19,23 @@ func refuse(format string, args ...any) error { return &refusal{reason: fmt.Spri
 // HandleNotification verifies and applies one Alipay async notification (SPEC §3). It returns
 // nil only after the resulting change (or the finding that it is a duplicate) is committed;
 // the endpoint then answers "success". Any error means "failure" (Alipay retries). Every
-// notification is kept in the audit table whatever the outcome.
+// notification is kept in the audit table whatever the outcome: whole when its signature
+// verified, else only its start, with its length and hash, and only while its source is
+// within its budget of unverified ones (SetNotifyFailBudget; over it, the error is
+// RATE_LIMITED and nothing is stored).
 func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string) error {
-	rec := &NotificationRecord{ReceivedAt: s.now(), RemoteAddr: remoteAddr, Raw: raw}
+	rec := newNotificationRecord(s.now(), remoteAddr, raw)
 	form, perr := url.ParseQuery(raw)
 	if perr == nil {
 		rec.NotifyID, rec.OutTradeNo, rec.TradeStatus = clip(form.Get("notify_id")), clip(form.Get("out_trade_no")), clip(form.Get("trade_status"))
 	}
 	outcome, err := s.handleNotification(ctx, form, perr, rec)
+	if !rec.Verified {
+		if terr := s.admitUnverified(ctx, remoteAddr); terr != nil {
+			return terr
+		}
+		rec.keepUnverified()
+	}
 	if err != nil {
 		rec.Outcome = "refused: " + reasonOf(err)
 		s.log.Warn("notification refused", "notify_id", rec.NotifyID, "out_trade_no", rec.OutTradeNo, "reason", reasonOf(err))

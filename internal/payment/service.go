@@ -52,6 +52,8 @@ type Service struct {
 	noticed func(string) // called with every notification's outcome (OnNotification)
 	nonces  NonceStore   // request nonces; the store unless SetNonceStore replaced it
 	bills   BillSource   // Alipay's daily bill (SetBillSource); nil until set
+
+	notifyFail NotifyFailBudget // unverified notifications per source; nil = no budget
 }
 
 // NewService wires the core. logger may be nil.

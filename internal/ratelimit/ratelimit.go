@@ -65,6 +65,10 @@ type Config struct {
 	// per source (authfail.go); default 1/s, burst 60.
 	AuthFailRate  float64
 	AuthFailBurst int
+	// NotifyFailRate and NotifyFailBurst budget the notifications whose signature does not
+	// verify, per source (notifyfail.go); default 2/s, burst 20.
+	NotifyFailRate  float64
+	NotifyFailBurst int
 	// IPv6Prefix is how much of an IPv6 address names one source (rate_limit.ipv6_prefix):
 	// rotating addresses inside it escapes no limit. 0 = 64.
 	IPv6Prefix int
@@ -80,9 +84,11 @@ type Policy struct {
 	ip       Limit
 	notify   Limit
 	authFail Limit
-	v6Prefix int
-	blocked  blocked
-	log      *slog.Logger
+	// notifyFail budgets unverified notifications per source (notifyfail.go).
+	notifyFail Limit
+	v6Prefix   int
+	blocked    blocked
+	log        *slog.Logger
 }
 
 // NewPolicy builds the limits of cfg over store.
@@ -90,7 +96,8 @@ func NewPolicy(store Store, cfg Config) *Policy {
 	p := &Policy{store: store, log: cfg.Logger,
 		client: Limit{Rate: cfg.ClientRate, Burst: cfg.ClientBurst},
 		ip:     Limit{Rate: cfg.IPRate, Burst: cfg.IPBurst}, notify: Limit{Rate: cfg.NotifyRate, Burst: cfg.NotifyBurst},
-		authFail: Limit{Rate: cfg.AuthFailRate, Burst: cfg.AuthFailBurst}, v6Prefix: cfg.IPv6Prefix}
+		authFail: Limit{Rate: cfg.AuthFailRate, Burst: cfg.AuthFailBurst}, v6Prefix: cfg.IPv6Prefix,
+		notifyFail: Limit{Rate: cfg.NotifyFailRate, Burst: cfg.NotifyFailBurst}}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -106,6 +113,7 @@ func NewPolicy(store Store, cfg Config) *Policy {
 	fill(&p.ip, DefaultIPRate, DefaultIPBurst)
 	fill(&p.notify, DefaultNotifyRate, DefaultNotifyBurst)
 	fill(&p.authFail, DefaultAuthFailRate, DefaultAuthFailBurst)
+	fill(&p.notifyFail, DefaultNotifyFailRate, DefaultNotifyFailBurst)
 	return p
 }
 

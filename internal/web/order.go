@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +26,7 @@ type entry struct {
 	Good    bool // shown green when true, red when Bad
 	Bad     bool
 	Body    string // raw request/answer, shown folded
+	Fold    string // label of the folded Body; "" = "raw"
 	EventID string // events: the resend button
 }
 
@@ -90,19 +90,11 @@ func (h *Handler) timeline(ctx context.Context, no string) ([]entry, error) {
 			Detail: fmt.Sprintf("%s in %d ms", cl.Outcome, cl.Duration.Milliseconds()),
 			Good:   cl.Outcome == "ok", Bad: cl.Outcome != "ok", Body: "request: " + cl.Request + "\nanswer: " + cl.Response})
 	}
-	notes, err := h.store.ListNotifications(ctx, no, timelineLimit)
+	notes, err := h.notifications(ctx, no)
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range notes {
-		sig := "signature verified"
-		if !n.Verified {
-			sig = "signature NOT verified"
-		}
-		out = append(out, entry{at: n.ReceivedAt, Kind: "notification", Title: "Alipay notification " + n.TradeStatus,
-			Detail: sig + " · " + n.Outcome + " · from " + n.RemoteAddr, Good: n.Verified && !strings.HasPrefix(n.Outcome, "refused"),
-			Bad: !n.Verified || strings.HasPrefix(n.Outcome, "refused"), Body: n.Raw})
-	}
+	out = append(out, notes...)
 	events, err := h.store.ListOrderEvents(ctx, no)
 	if err != nil {
 		return nil, err
