@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,15 +21,21 @@ import (
 	"github.com/f2fpay/f2fpay/internal/worker"
 )
 
-// docSecret is the one example secret docs/api.md signs its worked examples with.
-func docSecret(t *testing.T, doc *mdDoc) string {
+// docSecret is the one example API secret docs/api.md signs its worked requests with.
+func docSecret(t *testing.T, doc *mdDoc) string { return docExample(t, doc, "sk_") }
+
+// docWebhookSecret is the one example webhook secret docs/api.md signs its webhook with.
+func docWebhookSecret(t *testing.T, doc *mdDoc) string { return docExample(t, doc, "whsec_") }
+
+// docExample is the one secret of docs/api.md with prefix and 40 characters after it.
+func docExample(t *testing.T, doc *mdDoc, prefix string) string {
 	t.Helper()
 	found := map[string]bool{}
-	for _, s := range regexp.MustCompile(`sk_[A-Za-z0-9]{40}`).FindAllString(doc.text, -1) {
+	for _, s := range regexp.MustCompile(prefix+`[A-Za-z0-9]{40}`).FindAllString(doc.text, -1) {
 		found[s] = true
 	}
 	if len(found) != 1 {
-		t.Fatalf("docs/api.md should name exactly one example secret sk_…, found %d", len(found))
+		t.Fatalf("docs/api.md should name exactly one example secret %s…, found %d", prefix, len(found))
 	}
 	for s := range found {
 		return s
@@ -86,12 +93,13 @@ func TestDocSigningExample(t *testing.T) {
 	}
 }
 
-// TestDocWebhookExample: the delivery shown under Webhooks is signed as the gateway signs
-// (worker.Sign) and as client.VerifyWebhook checks, carries the headers the dispatcher
-// sets, and its body is an event as api/openapi.yaml describes it.
+// TestDocWebhookExample: the delivery shown under Webhooks is signed with the example
+// webhook secret as the gateway signs (worker.SignatureHeader) and as client.VerifyWebhook
+// checks, not with the API secret, carries the headers the dispatcher sets, and its body is
+// an event as api/openapi.yaml describes it.
 func TestDocWebhookExample(t *testing.T) {
 	spec, doc := loadSpec(t), loadDoc(t)
-	secret := docSecret(t, doc)
+	secret, apiSecret := docWebhookSecret(t, doc), docSecret(t, doc)
 	sec := doc.section(t, 2, "Webhooks")
 	var req *http.Request
 	var body []byte
@@ -105,11 +113,16 @@ func TestDocWebhookExample(t *testing.T) {
 		t.Fatal("docs/api.md Webhooks has no ```http delivery")
 	}
 	ts, sig := req.Header.Get("X-F2FPay-Timestamp"), req.Header.Get("X-F2FPay-Signature")
-	if want := worker.Sign([]byte(secret), ts, body); sig != want {
+	if want := worker.SignatureHeader([][]byte{[]byte(secret)}, ts, body); sig != want {
 		t.Errorf("docs/api.md: the webhook's X-F2FPay-Signature is %s; the gateway sends %s", sig, want)
 	}
-	if !client.VerifyWebhook(secret, ts, sig, body) {
-		t.Error("docs/api.md: client.VerifyWebhook refuses the webhook example")
+	sentAt, _ := strconv.ParseInt(ts, 10, 64)
+	at := client.WithWebhookClock(func() time.Time { return time.Unix(sentAt, 0) })
+	if err := client.VerifyWebhook(secret, ts, sig, body, at); err != nil {
+		t.Errorf("docs/api.md: client.VerifyWebhook refuses the webhook example: %v", err)
+	}
+	if err := client.VerifyWebhook(apiSecret, ts, sig, body, at); err == nil {
+		t.Error("docs/api.md: the webhook example verifies with the API secret")
 	}
 	var ev map[string]any
 	if err := json.Unmarshal(body, &ev); err != nil {
@@ -171,7 +184,9 @@ func TestDocStatesTheLimits(t *testing.T) {
 		"retried after " + strings.Join(schedule, ", ") + " ",
 		fmt.Sprintf("by default %d requests a second with bursts of %d", ratelimit.DefaultClientRate, ratelimit.DefaultClientBurst),
 		fmt.Sprintf("(%d a second, bursts of %d)", ratelimit.DefaultIPRate, ratelimit.DefaultIPBurst),
-		fmt.Sprintf("`POST /notify/alipay` (%d, bursts of %d)", ratelimit.DefaultNotifyRate, ratelimit.DefaultNotifyBurst),
+		fmt.Sprintf("`POST /notify/alipay` (%d, bursts of %d;", ratelimit.DefaultNotifyRate, ratelimit.DefaultNotifyBurst),
+		fmt.Sprintf("does not verify %d a second, bursts of %d,", ratelimit.DefaultNotifyFailRate, ratelimit.DefaultNotifyFailBurst),
+		fmt.Sprintf("more than %d minutes from your clock", int(client.DefaultWebhookTolerance/time.Minute)),
 	} {
 		if !strings.Contains(text, fact) {
 			t.Errorf("docs/api.md does not say %q", fact)

@@ -31,10 +31,11 @@ import (
 // channel over the SDK, the payment service, the webhook dispatcher and the merchant API)
 // with the Alipay simulator mounted under /sandbox on the same server.
 var (
-	gatewayURL string // base URL of the merchant API
-	appID      string // the examples' merchant API client
-	secret     string // its secret; today it also signs the client's webhooks
-	gw         *exampleGateway
+	gatewayURL    string // base URL of the merchant API
+	appID         string // the examples' merchant API client
+	secret        string // its API secret, which signs its requests
+	webhookSecret string // its webhook secret (whsec_…), which signs the webhooks it receives
+	gw            *exampleGateway
 )
 
 func TestMain(m *testing.M) {
@@ -44,7 +45,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "client examples: cannot start the gateway:", err)
 		code = 1
 	} else {
-		gw, gatewayURL, appID, secret = g, g.srv.URL, g.appID, g.secret
+		gw, gatewayURL, appID, secret, webhookSecret = g, g.srv.URL, g.appID, g.secrets.API, g.secrets.Webhook
 		code = m.Run()
 		g.close()
 	}
@@ -56,12 +57,13 @@ const exampleAlipayApp = "2021000000000077"
 // exampleGateway is the in-process gateway of the examples. It is built here rather than
 // with internal/testenv because Example functions have no *testing.T to hand to it.
 type exampleGateway struct {
-	srv           *httptest.Server
-	sb            *sandbox.Sandbox
-	store         *sqlite.Store
-	dispatcher    *worker.Dispatcher
-	dir           string
-	appID, secret string
+	srv        *httptest.Server
+	sb         *sandbox.Sandbox
+	store      *sqlite.Store
+	dispatcher *worker.Dispatcher
+	dir        string
+	appID      string
+	secrets    payment.Secrets
 }
 
 // startExampleGateway wires the gateway and creates one merchant API client.
@@ -105,11 +107,11 @@ func startExampleGateway(ctx context.Context) (*exampleGateway, error) {
 	h := httpapi.New(httpapi.Config{Service: svc, Waiter: notes,
 		Extra: func(e *gin.Engine) { e.Any("/sandbox/*path", gin.WrapH(g.sb)) }})
 	handler.Store(&h)
-	cl, sec, err := svc.CreateClient(ctx, "client examples", "")
+	cl, secrets, err := svc.CreateClientWithSecrets(ctx, "client examples", "")
 	if err != nil {
 		return nil, err
 	}
-	g.appID, g.secret, ok = cl.AppID, sec, true
+	g.appID, g.secrets, ok = cl.AppID, secrets, true
 	return g, nil
 }
 

@@ -71,19 +71,3 @@ func encode(s string) string {
 	}
 	return b.String()
 }
-
-// VerifyWebhook reports whether signature (the X-F2FPay-Signature header) is the lowercase
-// hex HMAC-SHA256 under secret of timestamp + "." + body (docs/api.md, "Webhooks"), comparing in constant
-// time. body must be the exact bytes received. Check the timestamp's age separately (and
-// deduplicate by the X-F2FPay-Event-Id) to refuse replays.
-func VerifyWebhook(secret string, timestamp, signature string, body []byte) bool {
-	if timestamp == "" || signature == "" {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	want := hex.EncodeToString(mac.Sum(nil))
-	return hmac.Equal([]byte(want), []byte(strings.ToLower(signature)))
-}

@@ -50,7 +50,7 @@ const defaultGrace = 24 * time.Hour
 
 func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		return fail(stderr, "usage: f2fpay client create|list|rotate|disable|enable ...")
+		return fail(stderr, "usage: f2fpay client create|list|rotate [--webhook]|disable|enable ...")
 	}
 	fs := flag.NewFlagSet("client "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -58,7 +58,8 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	name := fs.String("name", "", "client name (create)")
 	notifyURL := fs.String("notify-url", "", "webhook URL (create)")
 	appID := fs.String("app-id", "", "the client's app id (rotate, disable, enable)")
-	grace := fs.Duration("grace", defaultGrace, "how long the old secret keeps verifying after rotate (0 = revoke now)")
+	grace := fs.Duration("grace", defaultGrace, "how long the old secret keeps working after rotate (0 = revoke now)")
+	webhook := fs.Bool("webhook", false, "rotate the webhook secret (whsec_…) instead of the API secret")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -80,18 +81,15 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *name == "" {
 			return fail(stderr, "client create: --name is required")
 		}
-		c, secret, err := svc.CreateClient(ctx, *name, *notifyURL)
+		c, secrets, err := svc.CreateClientWithSecrets(ctx, *name, *notifyURL)
 		if err != nil {
 			return fail(stderr, "client create: %s", payment.ErrorMessage(err))
 		}
-		fmt.Fprintf(stdout, "app id: %s\nsecret: %s\n(the secret is shown only now; keep it safe)\n", c.AppID, secret)
+		fmt.Fprintf(stdout, "app id: %s\nsecret: %s\nwebhook secret: %s\n"+
+			"(shown only now; keep them safe: the secret signs your API requests, the webhook secret only verifies webhooks)\n",
+			c.AppID, secrets.API, secrets.Webhook)
 	case "rotate":
-		secret, err := svc.RotateClient(ctx, *appID, *grace)
-		if err != nil {
-			return fail(stderr, "client rotate: %s", payment.ErrorMessage(err))
-		}
-		fmt.Fprintf(stdout, "app id: %s\nnew secret: %s\n(the secret is shown only now; the old one verifies until %s)\n",
-			*appID, secret, time.Now().Add(*grace).UTC().Format(time.RFC3339))
+		return rotateClient(ctx, svc, *appID, *grace, *webhook, stdout, stderr)
 	case "disable", "enable":
 		if err := svc.SetClientDisabled(ctx, *appID, args[0] == "disable"); err != nil {
 			return fail(stderr, "client %s: %s", args[0], payment.ErrorMessage(err))
@@ -102,6 +100,25 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	default:
 		return fail(stderr, "client: unknown subcommand %q (create, list, rotate, disable, enable)", args[0])
 	}
+	return 0
+}
+
+// rotateClient gives the client a new API secret, or with webhook a new webhook secret,
+// and prints it once; the old one keeps working for grace.
+func rotateClient(ctx context.Context, svc *payment.Service, appID string, grace time.Duration, webhook bool, stdout, stderr io.Writer) int {
+	rotate, label, use := svc.RotateClient, "secret", "verifies requests"
+	if webhook {
+		rotate, label, use = svc.RotateWebhookSecret, "webhook secret", "also signs every webhook"
+	}
+	secret, err := rotate(ctx, appID, grace)
+	if err != nil {
+		return fail(stderr, "client rotate: %s", payment.ErrorMessage(err))
+	}
+	until := "the old one is revoked now"
+	if grace > 0 {
+		until = fmt.Sprintf("the old one %s until %s", use, time.Now().Add(grace).UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(stdout, "app id: %s\nnew %s: %s\n(shown only now; %s)\n", appID, label, secret, until)
 	return 0
 }
 
@@ -120,6 +137,11 @@ func listClients(ctx context.Context, st payment.Store, stdout, stderr io.Writer
 			status = "disabled"
 		} else if c.PrevSecretUntil != nil && time.Now().Before(*c.PrevSecretUntil) {
 			status = "rotating until " + c.PrevSecretUntil.UTC().Format(time.RFC3339)
+		}
+		if c.PrevWebhookSecretUntil != nil && time.Now().Before(*c.PrevWebhookSecretUntil) {
+			status += ", webhook secret rotating until " + c.PrevWebhookSecretUntil.UTC().Format(time.RFC3339)
+		} else if c.WebhookSecretSealed == "" {
+			status += ", no webhook secret yet (rotate --webhook)"
 		}
 		rate := "default"
 		if c.RateLimit > 0 {

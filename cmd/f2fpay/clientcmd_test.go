@@ -89,3 +89,79 @@ func TestClientLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestClientWebhookSecret: create prints a webhook secret apart from the API secret;
+// rotate --webhook rotates it alone (both sign during --grace, the newest first; --grace 0
+// revokes the old one); a client from before webhook secrets is listed as having none and
+// gets one, shown once, from rotate --webhook.
+func TestClientWebhookSecret(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := secretbox.LoadOrCreateKeyFile(filepath.Join(dir, "master.key")); err != nil {
+		t.Fatal(err)
+	}
+	code, out := clientCmd(t, dir, "create", "--name", "locker-2")
+	m := regexp.MustCompile(`app id: (\S+)\nsecret: (sk_\S+)\nwebhook secret: (whsec_\S+)\n`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("create: %d %s", code, out)
+	}
+	appID, apiSecret, first := m[1], m[2], m[3]
+	open := func(f func(payment.Store, *payment.Service)) {
+		st, svc, err := storeFlags{config: new(string), database: new(string), dataDir: &dir}.open(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		f(st, svc)
+	}
+	secrets := func() (webhook []string, api string) {
+		open(func(_ payment.Store, svc *payment.Service) {
+			raw, err := svc.WebhookSecrets(context.Background(), appID)
+			_, apis, err2 := svc.ClientSecrets(context.Background(), appID)
+			if err != nil || err2 != nil {
+				t.Fatal(err, err2)
+			}
+			for _, s := range raw {
+				webhook = append(webhook, string(s))
+			}
+			api = string(apis[0])
+		})
+		return webhook, api
+	}
+	rotate := func(grace string) string {
+		code, out := clientCmd(t, dir, "rotate", "--webhook", "--app-id", appID, "--grace", grace)
+		m := regexp.MustCompile(`new webhook secret: (whsec_\S+)`).FindStringSubmatch(out)
+		if code != 0 || m == nil {
+			t.Fatalf("rotate --webhook --grace %s: %d %s", grace, code, out)
+		}
+		return m[1]
+	}
+	second := rotate("1h")
+	if wh, api := secrets(); len(wh) != 2 || wh[0] != second || wh[1] != first || api != apiSecret {
+		t.Fatalf("after rotate --webhook with grace: %d webhook secrets, API secret kept %v", len(wh), api == apiSecret)
+	}
+	if code, out = clientCmd(t, dir, "list"); code != 0 || !strings.Contains(out, "webhook secret rotating until") || strings.Contains(out, second) {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	third := rotate("0s")
+	if wh, _ := secrets(); len(wh) != 1 || wh[0] != third {
+		t.Fatalf("after rotate --webhook --grace 0: %v", len(wh))
+	}
+	open(func(st payment.Store, _ *payment.Service) { // as a client made before webhook secrets
+		c, err := st.GetClient(context.Background(), appID)
+		if err == nil {
+			c.WebhookSecretSealed = ""
+			err = st.UpdateClient(context.Background(), c)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if code, out = clientCmd(t, dir, "list"); !strings.Contains(out, "no webhook secret yet") {
+		t.Fatalf("list of a legacy client: %d %s", code, out)
+	}
+	fourth := rotate("24h")
+	if wh, _ := secrets(); len(wh) != 1 || wh[0] != fourth {
+		t.Fatalf("a legacy client's first webhook secret: %d secrets", len(wh))
+	}
+}

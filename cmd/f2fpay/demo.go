@@ -28,6 +28,7 @@ type demoState struct {
 	BaseURL       string `json:"base_url"`
 	AppID         string `json:"app_id"`
 	Secret        string `json:"secret"`
+	WebhookSecret string `json:"webhook_secret"` // verifies the demo client's webhooks (client.VerifyWebhook)
 	AdminPassword string `json:"admin_password"`
 	AlipayAppID   string `json:"alipay_app_id"`
 }
@@ -68,6 +69,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
   gateway:        %s
   merchant app:   %s
   secret:         %s
+  webhook secret: %s
   first order:    %s
   buyer page:     %s
   console:        %s/admin
@@ -76,7 +78,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
   state file:     %s
 
 Ctrl-C stops it; restarting on the same --data-dir keeps every order and credential.
-`, d.state.BaseURL, d.state.AppID, d.state.Secret, d.firstOrder.cashier, d.firstOrder.qr,
+`, d.state.BaseURL, d.state.AppID, d.state.Secret, d.state.WebhookSecret, d.firstOrder.cashier, d.firstOrder.qr,
 		d.state.BaseURL, d.state.AdminPassword, d.state.BaseURL, filepath.Join(*dataDir, "demo.json"))
 	if err := d.app.Wait(ctx); err != nil {
 		return fail(stderr, "demo: %v", err)
@@ -192,17 +194,25 @@ func loadDemoState(dataDir string) demoState {
 }
 
 // ensureClient keeps the demo client of an earlier run, or creates one, and writes demo.json.
+// A kept client whose webhook secret demo.json lacks (a data dir from before webhook
+// secrets) gets a new one, revoking the old at once: nobody but this file holds it.
 func (d *demo) ensureClient(ctx context.Context, dataDir string) error {
+	svc := d.app.Service()
 	if d.state.AppID != "" {
-		if _, secrets, err := d.app.Service().ClientSecrets(ctx, d.state.AppID); err == nil && string(secrets[0]) == d.state.Secret {
+		if _, secrets, err := svc.ClientSecrets(ctx, d.state.AppID); err == nil && string(secrets[0]) == d.state.Secret {
+			if wh, err := svc.WebhookSecrets(ctx, d.state.AppID); err != nil || string(wh[0]) != d.state.WebhookSecret {
+				if d.state.WebhookSecret, err = svc.RotateWebhookSecret(ctx, d.state.AppID, 0); err != nil {
+					return err
+				}
+			}
 			return writeDemoState(dataDir, d.state)
 		}
 	}
-	c, secret, err := d.app.Service().CreateClient(ctx, "demo", "")
+	c, secrets, err := svc.CreateClientWithSecrets(ctx, "demo", "")
 	if err != nil {
 		return err
 	}
-	d.state.AppID, d.state.Secret = c.AppID, secret
+	d.state.AppID, d.state.Secret, d.state.WebhookSecret = c.AppID, secrets.API, secrets.Webhook
 	return writeDemoState(dataDir, d.state)
 }
 

@@ -183,7 +183,8 @@ func TestRestartKeepsData(t *testing.T) {
 	}
 
 	q := runDemoForTest(t, dir)
-	if q.state.AppID != before.AppID || q.state.Secret != before.Secret || q.state.AdminPassword != before.AdminPassword {
+	if q.state.AppID != before.AppID || q.state.Secret != before.Secret || q.state.AdminPassword != before.AdminPassword ||
+		before.WebhookSecret == "" || q.state.WebhookSecret != before.WebhookSecret {
 		t.Fatal("credentials changed across a restart")
 	}
 	o := q.waitStatus("keep-1", "paid")

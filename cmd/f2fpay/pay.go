@@ -25,7 +25,7 @@ func runPay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	amount := fs.String("amount", "", "amount in yuan, e.g. 9.90")
 	subject := fs.String("subject", "", "order subject")
-	demoFile := fs.String("demo", "./f2fpay-data/demo.json", "demo.json with base_url, app_id and secret")
+	demoFile := fs.String("demo", "./f2fpay-data/demo.json", "demo.json with base_url, app_id and secret (its webhook_secret is for a webhook receiver)")
 	baseURL := fs.String("base-url", "", "gateway base URL (overrides --demo)")
 	appID := fs.String("app-id", "", "merchant app id (overrides --demo)")
 	secretEnv := fs.String("secret-env", "F2FPAY_CLIENT_SECRET", "environment variable holding the secret when --app-id is given")

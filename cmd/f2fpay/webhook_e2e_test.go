@@ -23,10 +23,12 @@ func TestWebhookDeadThenResend(t *testing.T) {
 	var mu sync.Mutex
 	var bodies []string
 	var ids []string
+	var signed []http.Header
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		bodies, ids = append(bodies, string(b)), append(ids, r.Header.Get("X-F2FPay-Event-Id"))
+		signed = append(signed, r.Header.Clone())
 		mu.Unlock()
 		if !up.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
@@ -67,6 +69,13 @@ func TestWebhookDeadThenResend(t *testing.T) {
 	defer mu.Unlock()
 	if len(ids) != 4 || ids[3] != list.Data[0].ID || bodies[3] != bodies[0] {
 		t.Fatalf("after resend: %d deliveries, last id %q body equal %v", len(ids), ids[len(ids)-1], bodies[len(bodies)-1] == bodies[0])
+	}
+	for i, h := range signed { // demo.json's webhook_secret verifies each; the API secret none
+		ts, sig := h.Get("X-F2FPay-Timestamp"), h.Get("X-F2FPay-Signature")
+		if client.VerifyWebhook(p.state.WebhookSecret, ts, sig, []byte(bodies[i])) != nil ||
+			client.VerifyWebhook(p.state.Secret, ts, sig, []byte(bodies[i])) == nil {
+			t.Fatalf("delivery %d: %q does not verify with demo.json's webhook_secret alone", i+1, sig)
+		}
 	}
 	t.Logf("dead after %d attempts; resend through the API delivered %s with the same body", 3, ids[3])
 	if _, err := p.api.Resend(ctx, "evt_nosuchevent"); client.ErrorCode(err) != "NOT_FOUND" {

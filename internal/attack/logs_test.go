@@ -14,9 +14,9 @@ import (
 
 // checkLogs reads every log line the program wrote during the genuine flow and the
 // attack suite (its stderr: the demo's slog handler) and looks for any secret: the two
-// client secrets, the master key, the admin password, any 32-character piece of the body
-// of a private key (the app's and the simulator's), and every signature the suite sent
-// (merchant X-Signature and notification sign).
+// client secrets, the demo client's webhook secret, the master key, the admin password,
+// any 32-character piece of the body of a private key (the app's and the simulator's), and
+// every signature the suite sent (merchant X-Signature and notification sign).
 func checkLogs(t *testing.T, w *world) {
 	logs := w.logs.String()
 	lines := strings.Count(logs, "\n")
@@ -24,7 +24,7 @@ func checkLogs(t *testing.T, w *world) {
 		t.Fatalf("only %d log lines captured, or no access/refusal lines: the check would prove nothing", lines)
 	}
 	needles := map[string]string{"client a secret": w.a.secret, "client b secret": w.b.secret,
-		"admin password": w.p.state.AdminPassword}
+		"client a webhook secret": w.p.state.WebhookSecret, "admin password": w.p.state.AdminPassword}
 	master, err := os.ReadFile(filepath.Join(w.dir, "master.key"))
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ type demoState struct {
 	BaseURL       string `json:"base_url"`
 	AppID         string `json:"app_id"`
 	Secret        string `json:"secret"`
+	WebhookSecret string `json:"webhook_secret"`
 	AdminPassword string `json:"admin_password"`
 	AlipayAppID   string `json:"alipay_app_id"`
 }

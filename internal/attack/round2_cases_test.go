@@ -59,6 +59,7 @@ func round2Attacks(w *world) []attack {
 			}},
 	)
 	list = append(list, floodAttacks()...)
+	list = append(list, webhookSecretAttacks()...)
 	return append(list, inprocAttacks()...)
 }
 

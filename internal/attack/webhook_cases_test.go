@@ -25,6 +25,7 @@ type hookEnv struct {
 	hits     atomic.Int64
 	port     string
 	clientID string
+	secrets  payment.Secrets // the client's API and webhook secrets
 	eventID  string
 }
 
@@ -45,11 +46,11 @@ func newHookEnv(t *testing.T, cfg payment.Config, handler http.Handler, hook fun
 	_, h.port, _ = net.SplitHostPort(recv.Listener.Addr().String())
 	h.env = testenv.New(t, testenv.Options{Config: cfg})
 	ctx, svc := context.Background(), h.env.Service
-	c, _, err := svc.CreateClient(ctx, "ssrf", hook(h.port))
+	c, secrets, err := svc.CreateClientWithSecrets(ctx, "ssrf", hook(h.port))
 	if err != nil {
 		t.Fatalf("client with webhook %s: %v", hook(h.port), err)
 	}
-	h.clientID = c.AppID
+	h.clientID, h.secrets = c.AppID, secrets
 	no := fmt.Sprintf("atk-hook-%d", hookSeq.Add(1))
 	if _, _, err := svc.Create(ctx, c.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 100, Subject: "s"}); err != nil {
 		t.Fatal(err)

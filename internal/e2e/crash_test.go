@@ -38,7 +38,7 @@ func TestCrash(t *testing.T) {
 		t.Skip("crash test: skipped in -short")
 	}
 	w := newWorld(t)
-	w.recv.secret.Store(&w.secret)
+	w.recv.secret.Store(&w.webhookSecret)
 	w.start()
 	c := client.New(w.baseURL, w.clientID, w.secret)
 	const orders, workers, minKills = 300, 8, 8

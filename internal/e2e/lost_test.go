@@ -13,7 +13,7 @@ import (
 // paid through the reconciler's queries alone, with one event each (compressed schedule).
 func TestLostNotifications(t *testing.T) {
 	w := newWorld(t)
-	w.recv.secret.Store(&w.secret)
+	w.recv.secret.Store(&w.webhookSecret)
 	w.sb.SetFaults(sandbox.Faults{Seed: 7, NotifyDrop: 1})
 	w.start()
 	c := client.New(w.baseURL, w.clientID, w.secret)

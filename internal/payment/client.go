@@ -10,30 +10,51 @@ import (
 // NonceWindow is how long a request nonce is remembered (SPEC §2.1: 15 minutes).
 const NonceWindow = 15 * time.Minute
 
-// CreateClient registers a merchant API client and returns it with its secret, which is
-// shown this once and stored only sealed. Errors: INVALID_PARAMETER (also for a notifyURL
-// naming a non-public IP address, see docs/security.md).
+// CreateClient registers a merchant API client and returns it with its API secret, which is
+// shown this once and stored only sealed. The client gets its webhook secret too;
+// CreateClientWithSecrets returns both, for whoever shows them to the merchant.
+// Errors: INVALID_PARAMETER (also for a notifyURL naming a non-public IP address, see
+// docs/security.md).
 func (s *Service) CreateClient(ctx context.Context, name, notifyURL string) (*Client, string, error) {
+	c, secrets, err := s.CreateClientWithSecrets(ctx, name, notifyURL)
+	return c, secrets.API, err
+}
+
+// Secrets are a client's secrets as issued, shown once and stored only sealed.
+type Secrets struct {
+	API     string // sk_…: signs the client's requests to the merchant API
+	Webhook string // whsec_…: signs the webhooks the client receives, and nothing else
+}
+
+// CreateClientWithSecrets registers a merchant API client and returns it with its API
+// secret and its webhook secret, separate so that a system that verifies webhooks cannot
+// call the API (docs/security.md). Errors: INVALID_PARAMETER (also for a notifyURL naming a
+// non-public IP address).
+func (s *Service) CreateClientWithSecrets(ctx context.Context, name, notifyURL string) (*Client, Secrets, error) {
 	if err := checkText("name", name, 1, 128); err != nil {
-		return nil, "", err
+		return nil, Secrets{}, err
 	}
 	if notifyURL != "" {
 		if err := s.checkWebhookTarget("notify_url", notifyURL); err != nil {
-			return nil, "", err
+			return nil, Secrets{}, err
 		}
 	}
-	secret := "sk_" + randomToken(40)
-	sealed, err := s.box.Seal([]byte(secret))
+	secrets := Secrets{API: "sk_" + randomToken(40), Webhook: newWebhookSecret()}
+	sealed, err := s.box.Seal([]byte(secrets.API))
 	if err != nil {
-		return nil, "", err
+		return nil, Secrets{}, err
+	}
+	whSealed, err := s.box.Seal([]byte(secrets.Webhook))
+	if err != nil {
+		return nil, Secrets{}, err
 	}
 	now := s.now()
 	c := &Client{AppID: "app_" + strings.ToLower(randomToken(16)), Name: name, SecretSealed: sealed,
-		NotifyURL: notifyURL, CreatedAt: now, UpdatedAt: now}
+		WebhookSecretSealed: whSealed, NotifyURL: notifyURL, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.InsertClient(ctx, c); err != nil {
-		return nil, "", err
+		return nil, Secrets{}, err
 	}
-	return c, secret, nil
+	return c, secrets, nil
 }
 
 // RotateClient gives the client a new secret; the old one keeps verifying for grace.

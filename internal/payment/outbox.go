@@ -141,9 +141,10 @@ func (s *Service) clientEvent(ctx context.Context, clientID, eventID string) (*E
 	return e, err
 }
 
-// WebhookTarget returns where and with which secret to post an event: the order's
-// notify_url, else the client's; url is "" when neither is set.
-func (s *Service) WebhookTarget(ctx context.Context, e *Event) (url string, secret []byte, err error) {
+// WebhookTarget returns where and with which secrets to post an event: the order's
+// notify_url, else the client's; url is "" when neither is set. secrets are the client's
+// webhook secrets, newest first (WebhookSecrets), each of which signs the webhook.
+func (s *Service) WebhookTarget(ctx context.Context, e *Event) (url string, secrets [][]byte, err error) {
 	c, err := s.store.GetClient(ctx, e.ClientID)
 	if err != nil {
 		return "", nil, err
@@ -161,6 +162,6 @@ func (s *Service) WebhookTarget(ctx context.Context, e *Event) (url string, secr
 	if url == "" {
 		return "", nil, nil
 	}
-	secret, err = s.box.Open(c.SecretSealed)
-	return url, secret, err
+	secrets, err = s.webhookSecretsOf(ctx, c)
+	return url, secrets, err
 }

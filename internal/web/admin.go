@@ -31,6 +31,7 @@ func (h *Handler) mountAdmin(g *gin.RouterGroup) {
 	in.GET("/clients", h.clients)
 	in.POST("/clients", h.createClient)
 	in.POST("/clients/:app/rotate", h.rotateClient)
+	in.POST("/clients/:app/rotate-webhook", h.rotateWebhook)
 	in.POST("/clients/:app/disable", h.disableClient)
 	in.POST("/clients/:app/enable", h.enableClient)
 	h.mountReconciliation(in)

@@ -157,7 +157,7 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
 	if err != nil {
 		return err
 	}
-	url, secret, err := d.svc.WebhookTarget(ctx, e)
+	url, secrets, err := d.svc.WebhookTarget(ctx, e)
 	if err != nil && !errors.Is(err, payment.ErrNotFound) {
 		return err
 	}
@@ -166,7 +166,7 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
 		del.UpdatedAt = payment.Now(d.cfg.Clock)
 		return d.finish(ctx, owner, del, nil)
 	}
-	a := d.post(ctx, url, secret, e)
+	a := d.post(ctx, url, secrets, e)
 	del.Attempts++
 	a.Attempt = del.Attempts
 	now := payment.Now(d.cfg.Clock)

@@ -36,8 +36,8 @@ func TestDeliverSigned(t *testing.T) {
 		t.Fatalf("receiver got %d webhooks, want 1", len(hits))
 	}
 	h := hits[0]
-	if h.ID != id || h.Timestamp != strconv.FormatInt(clock.Now().Unix(), 10) || h.Signature != Sign([]byte(e.secret), h.Timestamp, h.Body) {
-		t.Fatalf("headers %+v do not match event %s signed with the client secret", h, id)
+	if h.ID != id || h.Timestamp != strconv.FormatInt(clock.Now().Unix(), 10) || h.Signature != "v1="+Sign([]byte(e.webhookSecret), h.Timestamp, h.Body) {
+		t.Fatalf("headers %+v do not match event %s signed with the client's webhook secret", h, id)
 	}
 	ev := decodeEvent(t, h.Body)
 	ev2, err := e.store.GetEvent(bg, id)

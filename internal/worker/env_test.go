@@ -45,7 +45,9 @@ type env struct {
 	appID    string
 	clientID string
 	secret   string
-	recv     *receiver
+	// webhookSecret (whsec_…) signs the client's webhooks.
+	webhookSecret string
+	recv          *receiver
 }
 
 type envConfig struct {
@@ -68,11 +70,11 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	if cfg.noEndpoint {
 		url = ""
 	}
-	c, secret, err := e.svc.CreateClient(bg, "test", url)
+	c, secrets, err := e.svc.CreateClientWithSecrets(bg, "test", url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clientID, e.secret = c.AppID, secret
+	e.clientID, e.secret, e.webhookSecret = c.AppID, secrets.API, secrets.Webhook
 	return e
 }
 

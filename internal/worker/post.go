@@ -22,8 +22,9 @@ import (
 // responseKeep is how much of a webhook answer each attempt keeps.
 const responseKeep = 256
 
-// Sign returns the X-F2FPay-Signature of a webhook body sent at timestamp (unix seconds):
-// lowercase hex HMAC-SHA256(secret, timestamp + "." + body) (SPEC §4).
+// Sign returns the signature of a webhook body sent at timestamp (unix seconds) under one
+// webhook secret: lowercase hex HMAC-SHA256(secret, timestamp + "." + body) (docs/api.md,
+// "Webhooks").
 func Sign(secret []byte, timestamp string, body []byte) string {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(timestamp))
@@ -32,8 +33,20 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
+// SignatureHeader returns the X-F2FPay-Signature of a webhook: one "v1=" + Sign entry per
+// secret, in the order given (newest first), joined by commas. A receiver accepts the
+// webhook when any entry matches a secret it holds, so a rotation's grace period needs no
+// coordination.
+func SignatureHeader(secrets [][]byte, timestamp string, body []byte) string {
+	entries := make([]string, len(secrets))
+	for i, s := range secrets {
+		entries[i] = "v1=" + Sign(s, timestamp, body)
+	}
+	return strings.Join(entries, ",")
+}
+
 // post sends one signed webhook and describes the attempt; Error is "" only for a 2xx.
-func (d *Dispatcher) post(ctx context.Context, target string, secret []byte, e *payment.Event) *payment.DeliveryAttempt {
+func (d *Dispatcher) post(ctx context.Context, target string, secrets [][]byte, e *payment.Event) *payment.DeliveryAttempt {
 	a := &payment.DeliveryAttempt{EventID: e.ID, URL: target, At: payment.Now(d.cfg.Clock)}
 	body, err := json.Marshal(payment.EventView(e))
 	if err != nil {
@@ -52,7 +65,7 @@ func (d *Dispatcher) post(ctx context.Context, target string, secret []byte, e *
 	req.Header.Set("User-Agent", "f2fpay-webhook/1")
 	req.Header.Set("X-F2FPay-Event-Id", e.ID)
 	req.Header.Set("X-F2FPay-Timestamp", ts)
-	req.Header.Set("X-F2FPay-Signature", Sign(secret, ts, body))
+	req.Header.Set("X-F2FPay-Signature", SignatureHeader(secrets, ts, body))
 	start := time.Now()
 	resp, err := d.client.Do(req)
 	if err != nil {

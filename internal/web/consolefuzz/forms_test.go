@@ -204,13 +204,14 @@ const loginToken = "fuzz-login-token-of-forty-three-characters-"
 
 // actions are the console's form posts; %s is the fuzzed path parameter.
 var actions = []string{"/admin/login", "/admin/orders/%s/refund", "/admin/orders/%s/close", "/admin/orders/%s/sync",
-	"/admin/events/%s/resend", "/admin/clients", "/admin/clients/%s/rotate", "/admin/clients/%s/disable"}
+	"/admin/events/%s/resend", "/admin/clients", "/admin/clients/%s/rotate", "/admin/clients/%s/disable",
+	"/admin/clients/%s/rotate-webhook"}
 
 // FuzzConsoleForms posts fuzzed forms to the console's actions (login, refund, close,
-// sync, resend, client create, rotate, disable), with or without the operator's session,
-// with the right CSRF token or none (the form may carry its own). Nothing may panic or
-// answer 500; a post without both session and token changes nothing, in the store or at
-// Alipay; a wrong password never yields a session.
+// sync, resend, client create, rotate, disable, rotate-webhook), with or without the
+// operator's session, with the right CSRF token or none (the form may carry its own).
+// Nothing may panic or answer 500; a post without both session and token changes nothing,
+// in the store or at Alipay; a wrong password never yields a session.
 func FuzzConsoleForms(f *testing.F) {
 	c := newConsole(f)
 	f.Cleanup(func() { c.close() })
