@@ -27,7 +27,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := cfg.Validate(); err != nil {
 		return fail(stderr, "invalid configuration: %v", err)
 	}
-	a, err := app.New(ctx, app.Options{Config: *cfg, Logger: newLogger(stderr, cfg.LogFormat)})
+	a, err := app.New(ctx, app.Options{Config: *cfg, Logger: newLogger(stderr, cfg.LogFormat),
+		ConfigPath: *configPath, Getenv: os.Getenv})
 	if err != nil {
 		return fail(stderr, "%v", err)
 	}

@@ -45,6 +45,11 @@ type Options struct {
 	Clock payment.Clock
 	// WrapChannel, when set, wraps the channel the service uses (tests that fake answers).
 	WrapChannel func(payment.Channel) payment.Channel
+	// ConfigPath and Getenv are where Config came from (serve's --config and environment),
+	// so that New can warn about secret files others may read (config.SecretFiles); nil
+	// Getenv reads nothing.
+	ConfigPath string
+	Getenv     func(string) string
 }
 
 // service is a background service of the gateway (dispatcher, reconciler, NATS relay).
@@ -106,6 +111,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if err := config.CheckProxies(a.cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
+	a.warnSecretFiles(o)
 	if err := a.buildCore(ctx, o); err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ func round2Attacks(w *world) []attack {
 	)
 	list = append(list, floodAttacks()...)
 	list = append(list, webhookSecretAttacks()...)
+	list = append(list, fileAttacks()...)
 	return append(list, inprocAttacks()...)
 }
 
