@@ -25,7 +25,12 @@ func TestReconciliationPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := payment.NewService(st, nil, nil, nil, payment.Config{}, nil)
-	run, err := svc.ReconcileDay(ctx, payment.ReconcileInput{Day: payment.BillDayOf(now).AddDays(-1), Bill: &payment.Bill{}, Trigger: payment.TriggerCLI})
+	// One trade of another system sharing the app: a day with something to report (a quiet
+	// day sends no event).
+	day := payment.BillDayOf(now).AddDays(-1)
+	bill := &payment.Bill{Rows: []payment.BillRow{{Line: 5, Kind: payment.BillTrade, TradeNo: "2026000000000000000000000001",
+		OutTradeNo: "elsewhere_1", Amount: 100, Received: 100, FinishedAt: day.Start().Add(time.Hour)}}}
+	run, err := svc.ReconcileDay(ctx, payment.ReconcileInput{Day: day, Bill: bill, Trigger: payment.TriggerCLI})
 	if err != nil {
 		t.Fatal(err)
 	}
