@@ -102,7 +102,7 @@ func bench(o options, out io.Writer) error {
 }
 
 func newClient(ctx context.Context, g *gateway, name string) (*client.Client, error) {
-	c, secret, err := g.Service().CreateClient(ctx, name, "")
+	c, secret, err := g.Service().CreateMerchant(ctx, name, "")
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func startExampleGateway(ctx context.Context) (*exampleGateway, error) {
 	h := httpapi.New(httpapi.Config{Service: svc, Waiter: notes,
 		Extra: func(e *gin.Engine) { e.Any("/sandbox/*path", gin.WrapH(g.sb)) }})
 	handler.Store(&h)
-	cl, secrets, err := svc.CreateClientWithSecrets(ctx, "client examples", "")
+	cl, secrets, err := svc.CreateMerchantWithSecrets(ctx, "client examples", "")
 	if err != nil {
 		return nil, err
 	}

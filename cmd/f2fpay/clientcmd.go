@@ -81,7 +81,7 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if *name == "" {
 			return fail(stderr, "client create: --name is required")
 		}
-		c, secrets, err := svc.CreateClientWithSecrets(ctx, *name, *notifyURL)
+		c, secrets, err := svc.CreateMerchantWithSecrets(ctx, *name, *notifyURL)
 		if err != nil {
 			return fail(stderr, "client create: %s", payment.ErrorMessage(err))
 		}
@@ -91,7 +91,7 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case "rotate":
 		return rotateClient(ctx, svc, *appID, *grace, *webhook, stdout, stderr)
 	case "disable", "enable":
-		if err := svc.SetClientDisabled(ctx, *appID, args[0] == "disable"); err != nil {
+		if err := svc.SetMerchantDisabled(ctx, *appID, args[0] == "disable"); err != nil {
 			return fail(stderr, "client %s: %s", args[0], payment.ErrorMessage(err))
 		}
 		fmt.Fprintf(stdout, "client %s %sd\n", *appID, args[0])
@@ -106,7 +106,7 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // rotateClient gives the client a new API secret, or with webhook a new webhook secret,
 // and prints it once; the old one keeps working for grace.
 func rotateClient(ctx context.Context, svc *payment.Service, appID string, grace time.Duration, webhook bool, stdout, stderr io.Writer) int {
-	rotate, label, use := svc.RotateClient, "secret", "verifies requests"
+	rotate, label, use := svc.RotateMerchant, "secret", "verifies requests"
 	if webhook {
 		rotate, label, use = svc.RotateWebhookSecret, "webhook secret", "also signs every webhook"
 	}
@@ -125,7 +125,7 @@ func rotateClient(ctx context.Context, svc *payment.Service, appID string, grace
 // listClients prints every client without its secret: the secret is shown at creation and
 // rotation only, and stored sealed.
 func listClients(ctx context.Context, st payment.Store, stdout, stderr io.Writer) int {
-	clients, err := st.ListClients(ctx)
+	clients, err := st.ListMerchants(ctx)
 	if err != nil {
 		return fail(stderr, "client list: %v", err)
 	}

@@ -40,7 +40,7 @@ func TestClientLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		_, raw, err := svc.ClientSecrets(context.Background(), appID)
+		_, raw, err := svc.MerchantSecrets(context.Background(), appID)
 		var got []string
 		for _, s := range raw {
 			got = append(got, string(s))
@@ -117,7 +117,7 @@ func TestClientWebhookSecret(t *testing.T) {
 	secrets := func() (webhook []string, api string) {
 		open(func(_ payment.Store, svc *payment.Service) {
 			raw, err := svc.WebhookSecrets(context.Background(), appID)
-			_, apis, err2 := svc.ClientSecrets(context.Background(), appID)
+			_, apis, err2 := svc.MerchantSecrets(context.Background(), appID)
 			if err != nil || err2 != nil {
 				t.Fatal(err, err2)
 			}
@@ -148,10 +148,10 @@ func TestClientWebhookSecret(t *testing.T) {
 		t.Fatalf("after rotate --webhook --grace 0: %v", len(wh))
 	}
 	open(func(st payment.Store, _ *payment.Service) { // as a client made before webhook secrets
-		c, err := st.GetClient(context.Background(), appID)
+		c, err := st.GetMerchant(context.Background(), appID)
 		if err == nil {
 			c.WebhookSecretSealed = ""
-			err = st.UpdateClient(context.Background(), c)
+			err = st.UpdateMerchant(context.Background(), c)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -199,7 +199,7 @@ func loadDemoState(dataDir string) demoState {
 func (d *demo) ensureClient(ctx context.Context, dataDir string) error {
 	svc := d.app.Service()
 	if d.state.AppID != "" {
-		if _, secrets, err := svc.ClientSecrets(ctx, d.state.AppID); err == nil && string(secrets[0]) == d.state.Secret {
+		if _, secrets, err := svc.MerchantSecrets(ctx, d.state.AppID); err == nil && string(secrets[0]) == d.state.Secret {
 			if wh, err := svc.WebhookSecrets(ctx, d.state.AppID); err != nil || string(wh[0]) != d.state.WebhookSecret {
 				if d.state.WebhookSecret, err = svc.RotateWebhookSecret(ctx, d.state.AppID, 0); err != nil {
 					return err
@@ -208,7 +208,7 @@ func (d *demo) ensureClient(ctx context.Context, dataDir string) error {
 			return writeDemoState(dataDir, d.state)
 		}
 	}
-	c, secrets, err := svc.CreateClientWithSecrets(ctx, "demo", "")
+	c, secrets, err := svc.CreateMerchantWithSecrets(ctx, "demo", "")
 	if err != nil {
 		return err
 	}

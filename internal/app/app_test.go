@@ -84,7 +84,7 @@ func setup(t *testing.T, change func(*config.Config), opts ...func(*Options)) *b
 	if err := a.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	c, secret, err := a.Service().CreateClient(t.Context(), "test", "")
+	c, secret, err := a.Service().CreateMerchant(t.Context(), "test", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestManage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.CreateClient(t.Context(), "till", ""); err != nil {
+	if _, _, err := svc.CreateMerchant(t.Context(), "till", ""); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -28,7 +28,7 @@ func TestManage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if cs, err := st.ListClients(t.Context()); err != nil || len(cs) != 1 || cs[0].Name != "till" {
+	if cs, err := st.ListMerchants(t.Context()); err != nil || len(cs) != 1 || cs[0].Name != "till" {
 		t.Fatalf("clients: %+v %v", cs, err)
 	}
 	cfg.MasterKey = "short"

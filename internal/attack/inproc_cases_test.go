@@ -120,9 +120,9 @@ type readCounter struct {
 	reads atomic.Int64
 }
 
-func (c *readCounter) GetClient(ctx context.Context, appID string) (*payment.Client, error) {
+func (c *readCounter) GetMerchant(ctx context.Context, appID string) (*payment.Merchant, error) {
 	c.reads.Add(1)
-	return c.Store.GetClient(ctx, appID)
+	return c.Store.GetMerchant(ctx, appID)
 }
 
 // apiStack is the merchant API in process over env's service, with the default limits on
@@ -139,7 +139,7 @@ func apiStack(w *world, env *testenv.Env) *httptest.Server {
 func budgetReads(w *world) string {
 	rc := &readCounter{}
 	env := testenv.New(w.t, testenv.Options{WrapStore: func(s payment.Store) payment.Store { rc.Store = s; return rc }})
-	c, secret, err := env.Service.CreateClient(context.Background(), "budget", "")
+	c, secret, err := env.Service.CreateMerchant(context.Background(), "budget", "")
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func newHookEnv(t *testing.T, cfg payment.Config, handler http.Handler, hook fun
 	_, h.port, _ = net.SplitHostPort(recv.Listener.Addr().String())
 	h.env = testenv.New(t, testenv.Options{Config: cfg})
 	ctx, svc := context.Background(), h.env.Service
-	c, secrets, err := svc.CreateClientWithSecrets(ctx, "ssrf", hook(h.port))
+	c, secrets, err := svc.CreateMerchantWithSecrets(ctx, "ssrf", hook(h.port))
 	if err != nil {
 		t.Fatalf("client with webhook %s: %v", hook(h.port), err)
 	}

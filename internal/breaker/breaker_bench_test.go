@@ -98,7 +98,7 @@ func benchStack(b *testing.B) (*payment.Service, *breaker.Channel, *sandbox.Sand
 		b.Fatal(err)
 	}
 	svc := payment.NewService(st, br, box, nil, payment.Config{PublicURL: srv.URL}, nil)
-	c, _, err := svc.CreateClient(ctx, "bench", "")
+	c, _, err := svc.CreateMerchant(ctx, "bench", "")
 	if err != nil {
 		b.Fatal(err)
 	}

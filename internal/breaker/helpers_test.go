@@ -138,7 +138,7 @@ func newStack(t *testing.T) *stack {
 			}
 			return s.br
 		}})
-	c, _, err := s.Service.CreateClient(t.Context(), "breaker", "")
+	c, _, err := s.Service.CreateMerchant(t.Context(), "breaker", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (s *server) authenticate(c *gin.Context) {
 	if s.overBudget(c, appID, ts, nonce, sig) {
 		return
 	}
-	client, secrets, err := s.svc.ClientSecrets(c.Request.Context(), appID)
+	client, secrets, err := s.svc.MerchantSecrets(c.Request.Context(), appID)
 	if err != nil {
 		if payment.ErrorCode(err) == payment.CodeUnauthorized {
 			s.authFailed(c)
@@ -114,7 +114,7 @@ func (s *server) wantSignature(c *gin.Context, ts, nonce string, body []byte) (s
 // authenticate and rateLimit, so that neither a forged nor a rate-limited request burns a
 // nonce: a device told to retry after Retry-After may resend the very same request.
 func (s *server) useNonce(c *gin.Context) {
-	client, _ := c.Value(ctxClient).(*payment.Client)
+	client, _ := c.Value(ctxClient).(*payment.Merchant)
 	if client == nil { // a routing mistake, not a caller's: never serve unauthenticated
 		writeError(c, errors.New("useNonce without authenticate"))
 		return

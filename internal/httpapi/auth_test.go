@@ -121,7 +121,7 @@ func TestDisabledClientAndRotation(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	old := b.secret
-	newSecret, err := b.svc.RotateClient(ctx, b.appID, time.Hour)
+	newSecret, err := b.svc.RotateMerchant(ctx, b.appID, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestDisabledClientAndRotation(t *testing.T) {
 			t.Fatalf("secret in rotation grace refused: %v", err)
 		}
 	}
-	if err := b.svc.SetClientDisabled(ctx, b.appID, true); err != nil {
+	if err := b.svc.SetMerchantDisabled(ctx, b.appID, true); err != nil {
 		t.Fatal(err)
 	}
 	_, err = client.New(b.srv.URL, b.appID, newSecret).List(ctx, client.ListOptions{})

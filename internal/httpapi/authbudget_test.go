@@ -19,9 +19,9 @@ type countingStore struct {
 	reads atomic.Int64
 }
 
-func (c *countingStore) GetClient(ctx context.Context, appID string) (*payment.Client, error) {
+func (c *countingStore) GetMerchant(ctx context.Context, appID string) (*payment.Merchant, error) {
 	c.reads.Add(1)
-	return c.Store.GetClient(ctx, appID)
+	return c.Store.GetMerchant(ctx, appID)
 }
 
 // fixedClock is a limiter clock that only the test moves.

@@ -19,7 +19,7 @@ import (
 // refuseFirst refuses the first n calls, then admits everything.
 type refuseFirst struct{ n, calls atomic.Int64 }
 
-func (l *refuseFirst) Allow(context.Context, *payment.Client) (bool, time.Duration) {
+func (l *refuseFirst) Allow(context.Context, *payment.Merchant) (bool, time.Duration) {
 	return l.calls.Add(1) > l.n.Load(), 300 * time.Millisecond
 }
 

@@ -154,7 +154,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 			}
 		},
 	})
-	cl, secret, err := svc.CreateClient(ctx, "test", "")
+	cl, secret, err := svc.CreateMerchant(ctx, "test", "")
 	if err != nil {
 		t.Fatal(err)
 	}

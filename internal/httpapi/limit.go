@@ -84,7 +84,7 @@ func (s *server) rateLimit(c *gin.Context) {
 		c.Next()
 		return
 	}
-	client, _ := c.Value(ctxClient).(*payment.Client)
+	client, _ := c.Value(ctxClient).(*payment.Merchant)
 	if ok, retry := s.limiter.Allow(c.Request.Context(), client); !ok {
 		s.refuseRateLimited(c, retry)
 		return

@@ -100,7 +100,7 @@ func (s *server) accessLog(c *gin.Context) {
 		slog.Duration("duration", elapsed),
 		slog.String("client_ip", c.ClientIP()),
 	}
-	if cl, ok := c.Value(ctxClient).(*payment.Client); ok {
+	if cl, ok := c.Value(ctxClient).(*payment.Merchant); ok {
 		attrs = append(attrs, slog.String("app_id", cl.AppID))
 	}
 	if code := c.GetString(ctxErrorCode); code != "" {

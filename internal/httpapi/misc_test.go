@@ -130,7 +130,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 type countingLimiter struct{ n atomic.Int64 }
 
-func (l *countingLimiter) Allow(_ context.Context, c *payment.Client) (bool, time.Duration) {
+func (l *countingLimiter) Allow(_ context.Context, c *payment.Merchant) (bool, time.Duration) {
 	if c == nil {
 		panic("limiter called without a client")
 	}

@@ -34,8 +34,8 @@ type paymentList struct {
 	NextCursor string                  `json:"next_cursor"`
 }
 
-func clientOf(c *gin.Context) *payment.Client {
-	cl, _ := c.Value(ctxClient).(*payment.Client)
+func clientOf(c *gin.Context) *payment.Merchant {
+	cl, _ := c.Value(ctxClient).(*payment.Merchant)
 	return cl
 }
 

@@ -40,7 +40,7 @@ func TestCreateIdempotentAndConflict(t *testing.T) {
 	wantClientError(t, err, http.StatusConflict, client.CodeConflict)
 
 	// Another client cannot see, nor take over, the order.
-	cl2, secret2, err := b.svc.CreateClient(ctx, "other", "")
+	cl2, secret2, err := b.svc.CreateMerchant(ctx, "other", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestListPaging(t *testing.T) {
 			http.StatusBadRequest, "INVALID_PARAMETER", strings.SplitN(q, "=", 2)[0])
 	}
 	// Another client sees none of these.
-	cl2, secret2, err := b.svc.CreateClient(ctx, "other", "")
+	cl2, secret2, err := b.svc.CreateMerchant(ctx, "other", "")
 	if err != nil {
 		t.Fatal(err)
 	}

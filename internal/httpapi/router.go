@@ -29,7 +29,7 @@ type Waiter interface {
 // Limiter rate-limits authenticated clients. Allow reports whether the client may make one
 // more request now, and if not, after how long it may try again.
 type Limiter interface {
-	Allow(ctx context.Context, c *payment.Client) (ok bool, retryAfter time.Duration)
+	Allow(ctx context.Context, c *payment.Merchant) (ok bool, retryAfter time.Duration)
 }
 
 // Config wires the HTTP adapter.

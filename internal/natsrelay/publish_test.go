@@ -21,7 +21,7 @@ func TestReconciliationPublished(t *testing.T) {
 	since := time.Now().Add(-time.Second)
 	st := openStore(t)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	if err := st.InsertClient(ctx, &payment.Client{AppID: "app_nats_recon", Name: "n", SecretSealed: "-", CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := st.InsertMerchant(ctx, &payment.Merchant{AppID: "app_nats_recon", Name: "n", SecretSealed: "-", CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	svc := payment.NewService(st, nil, nil, nil, payment.Config{}, nil)

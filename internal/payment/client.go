@@ -10,13 +10,13 @@ import (
 // NonceWindow is how long a request nonce is remembered (SPEC §2.1: 15 minutes).
 const NonceWindow = 15 * time.Minute
 
-// CreateClient registers a merchant API client and returns it with its API secret, which is
+// CreateMerchant registers a merchant API client and returns it with its API secret, which is
 // shown this once and stored only sealed. The client gets its webhook secret too;
-// CreateClientWithSecrets returns both, for whoever shows them to the merchant.
+// CreateMerchantWithSecrets returns both, for whoever shows them to the merchant.
 // Errors: INVALID_PARAMETER (also for a notifyURL naming a non-public IP address, see
 // docs/security.md).
-func (s *Service) CreateClient(ctx context.Context, name, notifyURL string) (*Client, string, error) {
-	c, secrets, err := s.CreateClientWithSecrets(ctx, name, notifyURL)
+func (s *Service) CreateMerchant(ctx context.Context, name, notifyURL string) (*Merchant, string, error) {
+	c, secrets, err := s.CreateMerchantWithSecrets(ctx, name, notifyURL)
 	return c, secrets.API, err
 }
 
@@ -26,11 +26,11 @@ type Secrets struct {
 	Webhook string // whsec_…: signs the webhooks the client receives, and nothing else
 }
 
-// CreateClientWithSecrets registers a merchant API client and returns it with its API
+// CreateMerchantWithSecrets registers a merchant API client and returns it with its API
 // secret and its webhook secret, separate so that a system that verifies webhooks cannot
 // call the API (docs/security.md). Errors: INVALID_PARAMETER (also for a notifyURL naming a
 // non-public IP address).
-func (s *Service) CreateClientWithSecrets(ctx context.Context, name, notifyURL string) (*Client, Secrets, error) {
+func (s *Service) CreateMerchantWithSecrets(ctx context.Context, name, notifyURL string) (*Merchant, Secrets, error) {
 	if err := checkText("name", name, 1, 128); err != nil {
 		return nil, Secrets{}, err
 	}
@@ -49,37 +49,37 @@ func (s *Service) CreateClientWithSecrets(ctx context.Context, name, notifyURL s
 		return nil, Secrets{}, err
 	}
 	now := s.now()
-	c := &Client{AppID: "app_" + strings.ToLower(randomToken(16)), Name: name, SecretSealed: sealed,
+	c := &Merchant{AppID: "app_" + strings.ToLower(randomToken(16)), Name: name, SecretSealed: sealed,
 		WebhookSecretSealed: whSealed, NotifyURL: notifyURL, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.InsertClient(ctx, c); err != nil {
+	if err := s.store.InsertMerchant(ctx, c); err != nil {
 		return nil, Secrets{}, err
 	}
 	return c, secrets, nil
 }
 
-// RotateClient gives the client a new secret; the old one keeps verifying for grace.
+// RotateMerchant gives the client a new secret; the old one keeps verifying for grace.
 // Errors: NOT_FOUND.
-func (s *Service) RotateClient(ctx context.Context, appID string, grace time.Duration) (string, error) {
+func (s *Service) RotateMerchant(ctx context.Context, appID string, grace time.Duration) (string, error) {
 	secret := "sk_" + randomToken(40)
 	sealed, err := s.box.Seal([]byte(secret))
 	if err != nil {
 		return "", err
 	}
-	err = s.updateClient(ctx, appID, func(c *Client, now time.Time) {
+	err = s.updateMerchant(ctx, appID, func(c *Merchant, now time.Time) {
 		until := now.Add(grace)
 		c.PrevSecretSealed, c.PrevSecretUntil, c.SecretSealed = c.SecretSealed, &until, sealed
 	})
 	return secret, err
 }
 
-// SetClientDisabled disables or re-enables a client. Errors: NOT_FOUND.
-func (s *Service) SetClientDisabled(ctx context.Context, appID string, disabled bool) error {
-	return s.updateClient(ctx, appID, func(c *Client, _ time.Time) { c.Disabled = disabled })
+// SetMerchantDisabled disables or re-enables a client. Errors: NOT_FOUND.
+func (s *Service) SetMerchantDisabled(ctx context.Context, appID string, disabled bool) error {
+	return s.updateMerchant(ctx, appID, func(c *Merchant, _ time.Time) { c.Disabled = disabled })
 }
 
-func (s *Service) updateClient(ctx context.Context, appID string, fn func(*Client, time.Time)) error {
+func (s *Service) updateMerchant(ctx context.Context, appID string, fn func(*Merchant, time.Time)) error {
 	return s.tx(ctx, func(q Queries) error {
-		c, err := q.GetClient(ctx, appID)
+		c, err := q.GetMerchant(ctx, appID)
 		if errors.Is(err, ErrNotFound) {
 			return Errorf(CodeNotFound, "client %s not found", appID)
 		} else if err != nil {
@@ -88,15 +88,15 @@ func (s *Service) updateClient(ctx context.Context, appID string, fn func(*Clien
 		now := s.now()
 		fn(c, now)
 		c.UpdatedAt = now
-		return q.UpdateClient(ctx, c)
+		return q.UpdateMerchant(ctx, c)
 	})
 }
 
-// ClientSecrets returns the enabled client and the secrets that currently verify its
+// MerchantSecrets returns the enabled client and the secrets that currently verify its
 // requests (the current one first, then one still in its rotation grace period).
 // Errors: UNAUTHORIZED for an unknown or disabled client.
-func (s *Service) ClientSecrets(ctx context.Context, appID string) (*Client, [][]byte, error) {
-	c, err := s.store.GetClient(ctx, appID)
+func (s *Service) MerchantSecrets(ctx context.Context, appID string) (*Merchant, [][]byte, error) {
+	c, err := s.store.GetMerchant(ctx, appID)
 	if errors.Is(err, ErrNotFound) || (err == nil && c.Disabled) {
 		return nil, nil, Errorf(CodeUnauthorized, "unknown or disabled app id")
 	} else if err != nil {

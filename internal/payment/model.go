@@ -123,8 +123,8 @@ type Event struct {
 	Data       json.RawMessage // the payment or refund object, frozen at the time of the change
 }
 
-// Client is a merchant API client.
-type Client struct {
+// Merchant is a merchant system holding API credentials (an app id and secrets); the client/ package, `f2fpay client` and the console's clients page all manage or use one.
+type Merchant struct {
 	AppID        string
 	Name         string
 	SecretSealed string // the HMAC secret sealed by a SecretBox; never the plain secret

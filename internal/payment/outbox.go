@@ -145,7 +145,7 @@ func (s *Service) clientEvent(ctx context.Context, clientID, eventID string) (*E
 // notify_url, else the client's; url is "" when neither is set. secrets are the client's
 // webhook secrets, newest first (WebhookSecrets), each of which signs the webhook.
 func (s *Service) WebhookTarget(ctx context.Context, e *Event) (url string, secrets [][]byte, err error) {
-	c, err := s.store.GetClient(ctx, e.ClientID)
+	c, err := s.store.GetMerchant(ctx, e.ClientID)
 	if err != nil {
 		return "", nil, err
 	}

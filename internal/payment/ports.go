@@ -17,10 +17,10 @@ type Queries interface {
 	ReconQueries     // reconciliation runs and discrepancies (recon.go)
 
 	// Clients.
-	InsertClient(ctx context.Context, c *Client) error
-	GetClient(ctx context.Context, appID string) (*Client, error)
-	UpdateClient(ctx context.Context, c *Client) error
-	ListClients(ctx context.Context) ([]*Client, error)
+	InsertMerchant(ctx context.Context, c *Merchant) error
+	GetMerchant(ctx context.Context, appID string) (*Merchant, error)
+	UpdateMerchant(ctx context.Context, c *Merchant) error
+	ListMerchants(ctx context.Context) ([]*Merchant, error)
 
 	// UseNonce records (appID, nonce) until expiresAt. ErrDuplicate when it is already
 	// recorded and not yet expired (a replay).

@@ -190,7 +190,7 @@ func (r *ReconRun) quiet() bool {
 // reconEvents writes reconciliation.completed for every enabled client: each sees it in
 // its events API and its webhook, and NATS once per client (docs/decisions.md).
 func (s *Service) reconEvents(ctx context.Context, q Queries, run *ReconRun) error {
-	clients, err := q.ListClients(ctx)
+	clients, err := q.ListMerchants(ctx)
 	if err != nil {
 		return err
 	}

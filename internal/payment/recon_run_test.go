@@ -66,15 +66,15 @@ func TestReconcileEventsPerClient(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newReconEnv(t, false, nil)
-	other, _, err := e.svc.CreateClient(ctx, "second", "")
+	other, _, err := e.svc.CreateMerchant(ctx, "second", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	off, _, err := e.svc.CreateClient(ctx, "disabled", "")
+	off, _, err := e.svc.CreateMerchant(ctx, "disabled", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.SetClientDisabled(ctx, off.AppID, true); err != nil {
+	if err := e.svc.SetMerchantDisabled(ctx, off.AppID, true); err != nil {
 		t.Fatal(err)
 	}
 	e.paid("per-client-1", 500)

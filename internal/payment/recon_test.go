@@ -61,7 +61,7 @@ func newReconEnv(t *testing.T, pg bool, clock payment.Clock) *reconEnv {
 		e.store, e.svc = pgService(t, te, clock)
 	}
 	e.svc.SetBillSource(te.Channel)
-	c, _, err := e.svc.CreateClient(context.Background(), "recon", "")
+	c, _, err := e.svc.CreateMerchant(context.Background(), "recon", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func newReviewEnv(t *testing.T, wrap func(payment.Channel) payment.Channel) *rev
 	st := testenv.New(t, testenv.Options{ChannelTimeout: 400 * time.Millisecond, WrapChannel: wrap,
 		Config: payment.Config{ConfirmWithQuery: true}})
 	e.store, e.svc, e.ch, e.sb, e.appID = st.Store, st.Service, st.Channel, st.Sandbox, st.AppID
-	c, _, err := e.svc.CreateClient(rbg, "review", "")
+	c, _, err := e.svc.CreateMerchant(rbg, "review", "")
 	if err != nil {
 		t.Fatal(err)
 	}

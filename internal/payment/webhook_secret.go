@@ -23,7 +23,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, appID string, grace t
 	if err != nil {
 		return "", err
 	}
-	err = s.updateClient(ctx, appID, func(c *Client, now time.Time) {
+	err = s.updateMerchant(ctx, appID, func(c *Merchant, now time.Time) {
 		c.PrevWebhookSecretSealed, c.PrevWebhookSecretUntil = "", nil
 		if grace > 0 && c.WebhookSecretSealed != "" {
 			until := now.Add(grace)
@@ -40,7 +40,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, appID string, grace t
 // nobody has seen it, so the operator rotates it to hand one to the merchant. Errors:
 // NOT_FOUND for an unknown client.
 func (s *Service) WebhookSecrets(ctx context.Context, appID string) ([][]byte, error) {
-	c, err := s.store.GetClient(ctx, appID)
+	c, err := s.store.GetMerchant(ctx, appID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeNotFound, "client %s not found", appID)
 	} else if err != nil {
@@ -49,7 +49,7 @@ func (s *Service) WebhookSecrets(ctx context.Context, appID string) ([][]byte, e
 	return s.webhookSecretsOf(ctx, c)
 }
 
-func (s *Service) webhookSecretsOf(ctx context.Context, c *Client) ([][]byte, error) {
+func (s *Service) webhookSecretsOf(ctx context.Context, c *Merchant) ([][]byte, error) {
 	if c.WebhookSecretSealed == "" {
 		var err error
 		if c, err = s.issueFirstWebhookSecret(ctx, c.AppID); err != nil {
@@ -71,13 +71,13 @@ func (s *Service) webhookSecretsOf(ctx context.Context, c *Client) ([][]byte, er
 
 // issueFirstWebhookSecret gives a client without a webhook secret its first one, unless
 // another instance just did, and returns the client as it then is.
-func (s *Service) issueFirstWebhookSecret(ctx context.Context, appID string) (*Client, error) {
+func (s *Service) issueFirstWebhookSecret(ctx context.Context, appID string) (*Merchant, error) {
 	sealed, err := s.box.Seal([]byte(newWebhookSecret()))
 	if err != nil {
 		return nil, err
 	}
-	var out *Client
-	err = s.updateClient(ctx, appID, func(c *Client, _ time.Time) {
+	var out *Merchant
+	err = s.updateMerchant(ctx, appID, func(c *Merchant, _ time.Time) {
 		if c.WebhookSecretSealed == "" {
 			c.WebhookSecretSealed = sealed
 			s.log.Warn("client had no webhook secret (created before webhook secrets); one was issued: "+

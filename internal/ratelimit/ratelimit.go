@@ -119,7 +119,7 @@ func NewPolicy(store Store, cfg Config) *Policy {
 
 // ClientLimit is the limit that applies to c: its own rate and burst when set, the
 // policy's otherwise.
-func (p *Policy) ClientLimit(c *payment.Client) Limit {
+func (p *Policy) ClientLimit(c *payment.Merchant) Limit {
 	l := p.client
 	if c != nil && c.RateLimit > 0 {
 		l.Rate = c.RateLimit
@@ -133,7 +133,7 @@ func (p *Policy) ClientLimit(c *payment.Client) Limit {
 
 // Allow takes a token from the client's bucket. A store failure lets the request through
 // (and is logged): an outage of the limiter must not stop payments.
-func (p *Policy) Allow(ctx context.Context, c *payment.Client) (bool, time.Duration) {
+func (p *Policy) Allow(ctx context.Context, c *payment.Merchant) (bool, time.Duration) {
 	if c == nil {
 		return true, 0
 	}

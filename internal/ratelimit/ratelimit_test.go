@@ -101,8 +101,8 @@ func TestPolicyClientOverrideAndIP(t *testing.T) {
 		}
 		return n
 	}
-	plain := &payment.Client{AppID: "app_plain"}
-	special := &payment.Client{AppID: "app_special", RateLimit: 20, RateBurst: 30}
+	plain := &payment.Merchant{AppID: "app_plain"}
+	special := &payment.Merchant{AppID: "app_special", RateLimit: 20, RateBurst: 30}
 	if n := count(func() bool { ok, _ := p.Allow(ctx, plain); return ok }); n != 5 {
 		t.Fatalf("default client admitted %d of 100 at once, want 5", n)
 	}
@@ -124,7 +124,7 @@ func TestPolicyClientOverrideAndIP(t *testing.T) {
 			t.Fatalf("notify admitted %d of 100 from an IP whose page bucket is empty", n)
 		}
 	}
-	if got := p.ClientLimit(&payment.Client{RateLimit: 7}); got != (ratelimit.Limit{Rate: 7, Burst: 7}) {
+	if got := p.ClientLimit(&payment.Merchant{RateLimit: 7}); got != (ratelimit.Limit{Rate: 7, Burst: 7}) {
 		t.Fatalf("override without burst = %+v, want rate 7 burst 7", got)
 	}
 	if got := p.ClientLimit(plain); got != (ratelimit.Limit{Rate: 5, Burst: 5}) {
@@ -141,7 +141,7 @@ func (failingStore) Allow(context.Context, string, ratelimit.Limit) (bool, time.
 func TestPolicyFailsOpenAndCanBeOff(t *testing.T) {
 	t.Parallel()
 	p := ratelimit.NewPolicy(failingStore{}, ratelimit.Config{})
-	if ok, _ := p.Allow(context.Background(), &payment.Client{AppID: "a"}); !ok {
+	if ok, _ := p.Allow(context.Background(), &payment.Merchant{AppID: "a"}); !ok {
 		t.Fatal("a store failure refused the request; the limiter must fail open")
 	}
 	off := ratelimit.NewPolicy(ratelimit.NewMemory(nil), ratelimit.Config{IPRate: -1})
@@ -162,7 +162,7 @@ func TestPeekTakesNothing(t *testing.T) {
 	m := ratelimit.NewMemory(clk.now)
 	p := ratelimit.NewPolicy(m, ratelimit.Config{ClientRate: 1, ClientBurst: 1})
 	ctx := context.Background()
-	c := &payment.Client{AppID: "app_peek"}
+	c := &payment.Merchant{AppID: "app_peek"}
 	if ok, _ := p.PeekClient(ctx, c.AppID); !ok {
 		t.Fatal("a client without a bucket peeks as limited")
 	}

@@ -33,7 +33,7 @@ func (h *Handler) clients(c *gin.Context) { h.renderClients(c, http.StatusOK, cl
 
 func (h *Handler) renderClients(c *gin.Context, status int, v clientsView) {
 	v.pageData = h.consoleData(c, "Clients", "clients")
-	list, err := h.store.ListClients(c.Request.Context())
+	list, err := h.store.ListMerchants(c.Request.Context())
 	if err != nil {
 		h.internalError(c, err)
 		return
@@ -51,7 +51,7 @@ func (h *Handler) renderClients(c *gin.Context, status int, v clientsView) {
 
 // createClient registers a client and shows its two secrets once.
 func (h *Handler) createClient(c *gin.Context) {
-	cl, secrets, err := h.svc.CreateClientWithSecrets(c.Request.Context(), strings.TrimSpace(c.PostForm("name")), strings.TrimSpace(c.PostForm("notify_url")))
+	cl, secrets, err := h.svc.CreateMerchantWithSecrets(c.Request.Context(), strings.TrimSpace(c.PostForm("name")), strings.TrimSpace(c.PostForm("notify_url")))
 	if err != nil {
 		status, msg := actionStatus(err)
 		h.renderClients(c, status, clientsView{Error: msg})
@@ -78,7 +78,7 @@ func (h *Handler) rotate(c *gin.Context, webhook bool) {
 		h.renderClients(c, http.StatusBadRequest, clientsView{Error: "grace must be default or none."})
 		return
 	}
-	rotate, what := h.svc.RotateClient, "secret"
+	rotate, what := h.svc.RotateMerchant, "secret"
 	if webhook {
 		rotate, what = h.svc.RotateWebhookSecret, "webhook secret"
 	}
@@ -119,7 +119,7 @@ func (h *Handler) enableClient(c *gin.Context)  { h.setDisabled(c, false) }
 
 func (h *Handler) setDisabled(c *gin.Context, disabled bool) {
 	app := c.Param("app")
-	if err := h.svc.SetClientDisabled(c.Request.Context(), app, disabled); err != nil {
+	if err := h.svc.SetMerchantDisabled(c.Request.Context(), app, disabled); err != nil {
 		status, msg := actionStatus(err)
 		h.renderClients(c, status, clientsView{Error: msg})
 		return

@@ -84,7 +84,7 @@ func TestConsoleSecrets(t *testing.T) {
 	if code != http.StatusOK || newAPI == nil || webhookSecretValue.MatchString(page) {
 		t.Fatalf("revoke API secret: %d", code)
 	}
-	if _, secrets, err := b.svc.ClientSecrets(t.Context(), appID); err != nil || len(secrets) != 1 || string(secrets[0]) != newAPI[1] {
+	if _, secrets, err := b.svc.MerchantSecrets(t.Context(), appID); err != nil || len(secrets) != 1 || string(secrets[0]) != newAPI[1] {
 		t.Fatalf("after revoking the API secret: %d secrets (%v)", len(secrets), err)
 	}
 	if got := webhookSecrets(); len(got) != 1 || got[0] != revoked[1] {

@@ -131,7 +131,7 @@ func setup(t testing.TB) *testBundle {
 		e.Any("/sandbox/*path", gin.WrapH(sb))
 		pages.Mount(e)
 	}})
-	cl, secret, err := svc.CreateClient(ctx, "test", "")
+	cl, secret, err := svc.CreateMerchant(ctx, "test", "")
 	if err != nil {
 		t.Fatal(err)
 	}

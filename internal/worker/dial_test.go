@@ -88,7 +88,7 @@ func TestDeliverRefusesRebinding(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock, noEndpoint: true})
 	port := e.recv.srv.Listener.Addr().(*net.TCPAddr).Port
 	hook := "http://rebind.test:" + strconv.Itoa(port) + "/hook"
-	c, _, err := e.svc.CreateClient(bg, "rebinding", hook)
+	c, _, err := e.svc.CreateMerchant(bg, "rebinding", hook)
 	if err != nil {
 		t.Fatalf("a host name is judged at dial time, not at create: %v", err)
 	}

@@ -70,7 +70,7 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 	if cfg.noEndpoint {
 		url = ""
 	}
-	c, secrets, err := e.svc.CreateClientWithSecrets(bg, "test", url)
+	c, secrets, err := e.svc.CreateMerchantWithSecrets(bg, "test", url)
 	if err != nil {
 		t.Fatal(err)
 	}

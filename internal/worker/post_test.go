@@ -67,12 +67,12 @@ func TestWebhookSecretIssuedToLegacyClient(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
-	c, err := e.store.GetClient(bg, e.clientID)
+	c, err := e.store.GetMerchant(bg, e.clientID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.WebhookSecretSealed = ""
-	if err := e.store.UpdateClient(bg, c); err != nil {
+	if err := e.store.UpdateMerchant(bg, c); err != nil {
 		t.Fatal(err)
 	}
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
@@ -83,7 +83,7 @@ func TestWebhookSecretIssuedToLegacyClient(t *testing.T) {
 		}
 	}
 	hits := e.recv.got()
-	c, _ = e.store.GetClient(bg, e.clientID)
+	c, _ = e.store.GetMerchant(bg, e.clientID)
 	issued, err := e.svc.WebhookSecrets(bg, e.clientID)
 	if err != nil || c.WebhookSecretSealed == "" || len(issued) != 1 {
 		t.Fatalf("no webhook secret issued: %v", err)

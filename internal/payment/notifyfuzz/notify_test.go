@@ -123,7 +123,7 @@ func fuzzService(f testing.TB) (*payment.Service, *sqlite.Store) {
 		f.Fatal(err)
 	}
 	svc := payment.NewService(st, truthChannel{}, box, nil, payment.Config{PublicURL: "https://pay.example.com", ConfirmWithQuery: true}, nil)
-	c, _, err := svc.CreateClient(ctx, "fuzz", "")
+	c, _, err := svc.CreateMerchant(ctx, "fuzz", "")
 	if err != nil {
 		f.Fatal(err)
 	}

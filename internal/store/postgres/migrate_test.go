@@ -125,7 +125,7 @@ func checkLegacyAudit(t *testing.T, s payment.Store, long string) {
 			t.Errorf("legacy notification (verified %v) after 0006: %v %+v", verified, err, ns)
 		}
 	}
-	c, err := s.GetClient(ctx, "app-a")
+	c, err := s.GetMerchant(ctx, "app-a")
 	if err != nil || c.WebhookSecretSealed != "" || c.PrevWebhookSecretUntil != nil {
 		t.Errorf("legacy client after 0006: %v %+v", err, c)
 	}

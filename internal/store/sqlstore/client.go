@@ -11,41 +11,41 @@ const clientCols = `app_id, name, secret_sealed, prev_secret_sealed, prev_secret
 	prev_webhook_secret_sealed, prev_webhook_secret_until`
 
 var (
-	stInsertClient = define("InsertClient", `INSERT INTO clients (`+clientCols+`)
+	stInsertClient = define("InsertMerchant", `INSERT INTO clients (`+clientCols+`)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-	stGetClient    = define("GetClient", `SELECT `+clientCols+` FROM clients WHERE app_id = ?`)
-	stUpdateClient = define("UpdateClient", `UPDATE clients SET name = ?, secret_sealed = ?,
+	stGetClient    = define("GetMerchant", `SELECT `+clientCols+` FROM clients WHERE app_id = ?`)
+	stUpdateClient = define("UpdateMerchant", `UPDATE clients SET name = ?, secret_sealed = ?,
 		prev_secret_sealed = ?, prev_secret_until = ?, notify_url = ?, disabled = ?, rate_limit = ?,
 		rate_burst = ?, updated_at = ?, webhook_secret_sealed = ?, prev_webhook_secret_sealed = ?,
 		prev_webhook_secret_until = ?
 		WHERE app_id = ?`)
-	stListClients = define("ListClients", `SELECT `+clientCols+` FROM clients ORDER BY created_at, app_id`)
+	stListClients = define("ListMerchants", `SELECT `+clientCols+` FROM clients ORDER BY created_at, app_id`)
 )
 
-func scanClient(s scanner) (*payment.Client, error) {
-	var c payment.Client
+func scanClient(s scanner) (*payment.Merchant, error) {
+	var c payment.Merchant
 	err := s.Scan(&c.AppID, &c.Name, &c.SecretSealed, &c.PrevSecretSealed, tmNull(&c.PrevSecretUntil),
 		&c.NotifyURL, &c.Disabled, &c.RateLimit, &c.RateBurst, tm(&c.CreatedAt), tm(&c.UpdatedAt),
 		&c.WebhookSecretSealed, &c.PrevWebhookSecretSealed, tmNull(&c.PrevWebhookSecretUntil))
 	return &c, err
 }
 
-// InsertClient adds a merchant client; ErrDuplicate when its app id is taken.
-func (q *queries) InsertClient(ctx context.Context, c *payment.Client) error {
+// InsertMerchant adds a merchant client; ErrDuplicate when its app id is taken.
+func (q *queries) InsertMerchant(ctx context.Context, c *payment.Merchant) error {
 	_, err := q.exec(ctx, stInsertClient, c.AppID, c.Name, c.SecretSealed, c.PrevSecretSealed,
 		c.PrevSecretUntil, c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.CreatedAt, c.UpdatedAt,
 		c.WebhookSecretSealed, c.PrevWebhookSecretSealed, c.PrevWebhookSecretUntil)
 	return err
 }
 
-// GetClient returns the client with appID; ErrNotFound when there is none.
-func (q *queries) GetClient(ctx context.Context, appID string) (*payment.Client, error) {
+// GetMerchant returns the client with appID; ErrNotFound when there is none.
+func (q *queries) GetMerchant(ctx context.Context, appID string) (*payment.Merchant, error) {
 	return get(ctx, q, scanClient, stGetClient, appID)
 }
 
-// UpdateClient writes every field of c but its app id and creation time; ErrNotFound
+// UpdateMerchant writes every field of c but its app id and creation time; ErrNotFound
 // when there is no such client.
-func (q *queries) UpdateClient(ctx context.Context, c *payment.Client) error {
+func (q *queries) UpdateMerchant(ctx context.Context, c *payment.Merchant) error {
 	n, err := q.exec(ctx, stUpdateClient, c.Name, c.SecretSealed, c.PrevSecretSealed, c.PrevSecretUntil,
 		c.NotifyURL, c.Disabled, c.RateLimit, c.RateBurst, c.UpdatedAt, c.WebhookSecretSealed,
 		c.PrevWebhookSecretSealed, c.PrevWebhookSecretUntil, c.AppID)
@@ -55,7 +55,7 @@ func (q *queries) UpdateClient(ctx context.Context, c *payment.Client) error {
 	return err
 }
 
-// ListClients returns every client, oldest first.
-func (q *queries) ListClients(ctx context.Context) ([]*payment.Client, error) {
+// ListMerchants returns every client, oldest first.
+func (q *queries) ListMerchants(ctx context.Context) ([]*payment.Merchant, error) {
 	return list(ctx, q, scanClient, stListClients)
 }

@@ -10,34 +10,34 @@ import (
 
 func testClient(t *testing.T, s payment.Store) {
 	ctx := context.Background()
-	full := &payment.Client{
+	full := &payment.Merchant{
 		AppID: "app-full", Name: "Vending 7", SecretSealed: "sealed:new", PrevSecretSealed: "sealed:old",
 		PrevSecretUntil: ptr(time.Hour), NotifyURL: "https://merchant.example/hook", Disabled: true,
 		RateLimit: 12.5, RateBurst: 30, CreatedAt: t0, UpdatedAt: at(time.Second),
 		WebhookSecretSealed: "sealed:whsec-new", PrevWebhookSecretSealed: "sealed:whsec-old", PrevWebhookSecretUntil: ptr(2 * time.Hour),
 	}
-	bare := &payment.Client{AppID: "app-bare", Name: "Kiosk", SecretSealed: "sealed:k", CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)}
-	must(t, "InsertClient full", s.InsertClient(ctx, full))
-	must(t, "InsertClient bare", s.InsertClient(ctx, bare))
-	got, err := s.GetClient(ctx, "app-full")
-	must(t, "GetClient", err)
+	bare := &payment.Merchant{AppID: "app-bare", Name: "Kiosk", SecretSealed: "sealed:k", CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)}
+	must(t, "InsertMerchant full", s.InsertMerchant(ctx, full))
+	must(t, "InsertMerchant bare", s.InsertMerchant(ctx, bare))
+	got, err := s.GetMerchant(ctx, "app-full")
+	must(t, "GetMerchant", err)
 	equal(t, "full client", got, full)
-	got, err = s.GetClient(ctx, "app-bare")
-	must(t, "GetClient bare", err)
+	got, err = s.GetMerchant(ctx, "app-bare")
+	must(t, "GetMerchant bare", err)
 	equal(t, "bare client", got, bare)
 
-	wantErr(t, "same app id", s.InsertClient(ctx, &payment.Client{AppID: "app-full", Name: "x", SecretSealed: "y"}), payment.ErrDuplicate)
+	wantErr(t, "same app id", s.InsertMerchant(ctx, &payment.Merchant{AppID: "app-full", Name: "x", SecretSealed: "y"}), payment.ErrDuplicate)
 
 	full.Name, full.PrevSecretSealed, full.PrevSecretUntil, full.Disabled, full.UpdatedAt = "Renamed", "", nil, false, at(time.Hour)
 	full.WebhookSecretSealed, full.PrevWebhookSecretSealed, full.PrevWebhookSecretUntil = "sealed:whsec-3", "sealed:whsec-new", ptr(3*time.Hour)
-	must(t, "UpdateClient", s.UpdateClient(ctx, full))
-	got, err = s.GetClient(ctx, "app-full")
-	must(t, "GetClient after update", err)
+	must(t, "UpdateMerchant", s.UpdateMerchant(ctx, full))
+	got, err = s.GetMerchant(ctx, "app-full")
+	must(t, "GetMerchant after update", err)
 	equal(t, "updated client", got, full)
 
-	list, err := s.ListClients(ctx)
-	must(t, "ListClients", err)
-	equal(t, "ListClients", list, []*payment.Client{full, bare})
+	list, err := s.ListMerchants(ctx)
+	must(t, "ListMerchants", err)
+	equal(t, "ListMerchants", list, []*payment.Merchant{full, bare})
 }
 
 func testNonce(t *testing.T, s payment.Store) {

@@ -130,9 +130,9 @@ func testNotFound(t *testing.T, s payment.Store) {
 	wantErr(t, "GetRefund", err, payment.ErrNotFound)
 	_, err = s.GetEvent(ctx, "evt_nope")
 	wantErr(t, "GetEvent", err, payment.ErrNotFound)
-	_, err = s.GetClient(ctx, "nope")
-	wantErr(t, "GetClient", err, payment.ErrNotFound)
-	wantErr(t, "UpdateClient", s.UpdateClient(ctx, &payment.Client{AppID: "nope"}), payment.ErrNotFound)
+	_, err = s.GetMerchant(ctx, "nope")
+	wantErr(t, "GetMerchant", err, payment.ErrNotFound)
+	wantErr(t, "UpdateMerchant", s.UpdateMerchant(ctx, &payment.Merchant{AppID: "nope"}), payment.ErrNotFound)
 	o := newOrder("app-a", "ghost")
 	o.ID, o.Version = 12345, 1
 	if err := s.UpdateOrder(ctx, o); !errorsIsAny(err, payment.ErrNotFound, payment.ErrStale) {

@@ -43,9 +43,9 @@ func (s countingStore) Tx(ctx context.Context, fn func(q payment.Queries) error)
 	return s.Store.Tx(ctx, fn)
 }
 
-func (s countingStore) InsertClient(ctx context.Context, c *payment.Client) error {
+func (s countingStore) InsertMerchant(ctx context.Context, c *payment.Merchant) error {
 	s.w.n.Add(1)
-	return s.Store.InsertClient(ctx, c)
+	return s.Store.InsertMerchant(ctx, c)
 }
 
 func (s countingStore) ResetDelivery(ctx context.Context, eventID string, now time.Time) error {
@@ -120,7 +120,7 @@ func newConsole(f testing.TB) *console {
 	c := &console{w: &writes{}, close: func() { st.Close(); os.RemoveAll(dir) }}
 	svc := payment.NewService(countingStore{st, c.w}, alipayFake{c.w}, box, nil,
 		payment.Config{PublicURL: "https://pay.example.com", ConfirmWithQuery: true}, nil)
-	cl, _, err := svc.CreateClient(ctx, "fuzz", "")
+	cl, _, err := svc.CreateMerchant(ctx, "fuzz", "")
 	if err != nil {
 		f.Fatal(err)
 	}
