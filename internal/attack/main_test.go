@@ -1,8 +1,3 @@
-// Package attack is issue 4's attack suite: it builds the real f2fpay binary, runs
-// `f2fpay demo` as a child process, throws forged and malformed inputs at the merchant API
-// and the notify endpoint, and proves by a full database dump before and after that none
-// was accepted and nothing changed. The same run checks that no secret reaches the
-// program's logs and that real answers match api/openapi.yaml.
 package attack
 
 import (

@@ -1,5 +1,3 @@
-// Package e2e runs the f2fpay binary as a child process against a sandbox and a webhook
-// receiver hosted in the test process (issue 5's acceptance tests).
 package e2e
 
 import (
