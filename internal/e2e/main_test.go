@@ -26,6 +26,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 
 	"github.com/f2fpay/f2fpay/internal/testbin"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // binary is the f2fpay binary built once by TestMain.
@@ -131,18 +132,26 @@ func (w *world) startErr() error {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); log.Close(); close(exited) }()
 	w.cmd, w.exited = cmd, exited
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	healthy := false
+	testutil.Eventually(0, func() bool {
 		select {
 		case <-exited:
-			return fmt.Errorf("f2fpay serve exited at start:\n%s", w.logTail())
+			return true
 		default:
 		}
 		if resp, err := http.Get(w.baseURL + "/health"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
+			healthy = resp.StatusCode == 200
 		}
+		return healthy
+	})
+	select {
+	case <-exited:
+		return fmt.Errorf("f2fpay serve exited at start:\n%s", w.logTail())
+	default:
+	}
+	if healthy {
+		return nil
 	}
 	return fmt.Errorf("f2fpay serve not healthy:\n%s", w.logTail())
 }
