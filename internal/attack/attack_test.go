@@ -65,7 +65,7 @@ func setupWorld(t *testing.T) *world {
 	return w
 }
 
-// genuineFlow is the full payment flow of SPEC §2 through the Go client, with every
+// genuineFlow is the full payment flow of docs/api.md through the Go client, with every
 // answer recorded for the OpenAPI check.
 func genuineFlow(t *testing.T, w *world) {
 	ctx := context.Background()

@@ -63,7 +63,7 @@ func startDemoWith(t *testing.T, dir string, logs *testbin.Buffer, env []string)
 	stdout := &testbin.Buffer{}
 	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0", "--data-dir", dir, "--workers=false")
 	cmd.Env = append(os.Environ(), env...)
-	// stdout is the banner, which prints the demo secret on purpose (SPEC §1); stderr is
+	// stdout is the banner, which prints the demo secret on purpose (README.md); stderr is
 	// every log line, which must hold none.
 	cmd.Stdout, cmd.Stderr = stdout, logs
 	if err := cmd.Start(); err != nil {

@@ -25,7 +25,7 @@ import (
 )
 
 // cluster is N f2fpay serve children on one PostgreSQL schema and one Redis, with one
-// sandbox and one webhook receiver in the test process (issue 7).
+// sandbox and one webhook receiver in the test process (docs/deploy.md, Several instances).
 type cluster struct {
 	t       *testing.T
 	sb      *sandbox.Sandbox

@@ -23,7 +23,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
-// TestTwoInstances (issue 7): two f2fpay serve processes on one PostgreSQL and one Redis
+// TestTwoInstances (docs/deploy.md, What keeps N instances correct): two f2fpay serve processes on one PostgreSQL and one Redis
 // take 500 orders alternately, paid, a fifth refunded in full and a fifth in part (through
 // the other instance), while instance B is SIGKILLed mid-run and restarted. Afterwards every
 // order agrees with the sandbox, every event reached the receiver and no event id was ever

@@ -70,7 +70,7 @@ func newWorld(t *testing.T, extraEnv ...string) *world {
 	w.env = append(os.Environ(),
 		"F2FPAY_LISTEN="+addr, "F2FPAY_PUBLIC_URL="+w.baseURL, "F2FPAY_DATABASE="+db,
 		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json",
-		"F2FPAY_RATE_LIMIT_CLIENT_RATE=-1", // the suites count hundreds of orders at full speed; limits are issue 4's tests
+		"F2FPAY_RATE_LIMIT_CLIENT_RATE=-1", // the suites count hundreds of orders at full speed; limits have tests of their own
 		// Compressed time: the reconciler and the webhook retries run in milliseconds.
 		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
 		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",

@@ -215,7 +215,7 @@ type rawResponse struct {
 	body   []byte
 }
 
-// do sends r signed as SPEC §2.1 says (with b's credentials unless r names others).
+// do sends r signed as docs/api.md (Authentication) says (with b's credentials unless r names others).
 func (b *testBundle) do(t *testing.T, r rawRequest) rawResponse {
 	t.Helper()
 	if r.appID == "" {
