@@ -85,6 +85,23 @@ func (w *writer) write(t *testing.T, rollback bool) {
 }
 
 // streamCounts reads every message of the stream since start and counts them by message id.
+// streamExists reports whether JetStream at url has the stream.
+func streamExists(url, stream string) bool {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = js.Stream(ctx, stream)
+	return err == nil
+}
+
 func streamCounts(t *testing.T, url, stream string, since time.Time) map[string]int {
 	t.Helper()
 	nc, err := nats.Connect(url)
@@ -155,6 +172,13 @@ func (w *writer) check(t *testing.T, counts map[string]int) {
 // waitPublished waits until every committed event is in the stream, waking the relays.
 func (w *writer) waitPublished(t *testing.T, url, stream string, since time.Time, within time.Duration, relays ...*Relay) map[string]int {
 	t.Helper()
+	// The relay creates the stream at its first publish: until then there is nothing to count.
+	testutil.WaitFor(t, within, "the relay to create stream "+stream, func() bool {
+		for _, r := range relays {
+			r.Wake()
+		}
+		return streamExists(url, stream)
+	})
 	var counts map[string]int
 	testutil.Eventually(within, func() bool {
 		for _, r := range relays {
