@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/app/backend"
@@ -24,6 +25,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/metrics"
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 	"github.com/f2fpay/f2fpay/internal/version"
 )
 
@@ -67,6 +69,7 @@ type App struct {
 	svc      *payment.Service
 	channel  *alipay.Channel
 	metrics  *metrics.Metrics
+	tracer   *tracing.Provider // spans of requests and worker passes; flushed by closeAll
 	notes    *notifier.Notifier
 	waiter   *drainWaiter
 	workers  []service
@@ -100,6 +103,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.log = slog.New(tracing.LogHandler(a.log.Handler())) // trace_id and span_id on each line
 	if o.Listener != nil {
 		a.served = append(a.served, served{ln: o.Listener})
 	}
@@ -112,6 +116,11 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.warnSecretFiles(o)
+	tc := a.cfg.Tracing
+	if a.tracer, err = tracing.New(tracing.Config{Endpoint: tc.Endpoint, SampleRatio: tc.SampleRatio,
+		ServiceName: tc.ServiceName, Version: version.Version}); err != nil {
+		return nil, err
+	}
 	if err := a.buildCore(ctx, o); err != nil {
 		return nil, err
 	}
@@ -260,6 +269,13 @@ func (a *App) closeAll() {
 	}
 	if a.store != nil {
 		_ = a.store.Close()
+	}
+	// Last, so that the spans of the final requests and passes are sent; bounded, since a
+	// collector that is down must not hold the exit.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.tracer.Shutdown(ctx); err != nil {
+		a.log.Warn("tracing: spans not all exported", slog.Any("err", err))
 	}
 }
 
