@@ -48,7 +48,7 @@ func (a *App) buildWorkers(clock payment.Clock) {
 	wh, rc := a.cfg.Webhooks, a.cfg.Reconciler
 	dispatcher := worker.NewDispatcher(a.svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
 		Lease: wh.Lease, Concurrency: wh.Concurrency, AllowNetworks: a.allow, Clock: clock, Logger: a.log.With(slog.String("component", "webhooks")),
-		OnAttempt: a.metrics.ObserveWebhookAttempt})
+		OnAttempt: a.metrics.ObserveWebhookAttempt, TracerProvider: a.tracer})
 	reconciler := worker.NewReconciler(a.svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease, Clock: clock,
 		Logger: a.log.With(slog.String("component", "reconciler")), TracerProvider: a.tracer})
 	at, _ := a.cfg.Reconcile.TimeOfDay() // checked by config.Validate and CheckTuning

@@ -91,8 +91,12 @@ type eventWatch struct {
 	wrote bool
 }
 
-// InsertEvent inserts the event and remembers that one was written.
+// InsertEvent inserts the event, with the trace of the change that wrote it, and remembers
+// that one was written.
 func (w *eventWatch) InsertEvent(ctx context.Context, e *Event) error {
+	if e.TraceParent == "" {
+		e.TraceParent = traceParent(ctx)
+	}
 	err := w.Queries.InsertEvent(ctx, e)
 	if err == nil {
 		w.wrote = true
