@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/app/backend"
@@ -103,7 +102,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	a.log = slog.New(tracing.LogHandler(a.log.Handler())) // trace_id and span_id on each line
+	a.log = slog.New(tracing.LogHandler(a.log.Handler())) // tracing.go
 	if o.Listener != nil {
 		a.served = append(a.served, served{ln: o.Listener})
 	}
@@ -116,9 +115,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.warnSecretFiles(o)
-	tc := a.cfg.Tracing
-	if a.tracer, err = tracing.New(tracing.Config{Endpoint: tc.Endpoint, SampleRatio: tc.SampleRatio,
-		ServiceName: tc.ServiceName, Version: version.Version}); err != nil {
+	if err := a.buildTracer(); err != nil {
 		return nil, err
 	}
 	if err := a.buildCore(ctx, o); err != nil {
@@ -270,13 +267,7 @@ func (a *App) closeAll() {
 	if a.store != nil {
 		_ = a.store.Close()
 	}
-	// Last, so that the spans of the final requests and passes are sent; bounded, since a
-	// collector that is down must not hold the exit.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := a.tracer.Shutdown(ctx); err != nil {
-		a.log.Warn("tracing: spans not all exported", slog.Any("err", err))
-	}
+	a.flushTraces()
 }
 
 // errNotStartable is Start after Start or Stop.
