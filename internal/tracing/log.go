@@ -4,8 +4,18 @@ import (
 	"context"
 	"log/slog"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 )
+
+// LogErrors makes log the process's log of OpenTelemetry's own errors (a collector that
+// cannot be reached, spans dropped), which otherwise go to stderr unstructured. The SDK
+// keeps one such handler per process, so only cmd calls this.
+func LogErrors(log *slog.Logger) {
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		log.Warn("tracing: export failed", slog.Any("err", err))
+	}))
+}
 
 // logHandler adds trace_id and span_id to each record logged with a context that holds a
 // span (the *Context and LogAttrs calls of slog).
