@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -96,9 +97,13 @@ func TestTracingOfAPaidOrder(t *testing.T) {
 	sink := &webhookSink{}
 	hook := httptest.NewServer(sink)
 	t.Cleanup(hook.Close)
+	var logMu sync.Mutex
+	var logs strings.Builder
 	b := setup(t, func(c *config.Config) {
 		c.Tracing = config.TracingConfig{Endpoint: otlp.URL, SampleRatio: 1, ServiceName: "f2fpay-trace-test"}
 		c.Webhooks.AllowNetworks = []string{"127.0.0.0/8"}
+	}, func(o *Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 
 	const merchantTrace, merchantSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
@@ -160,9 +165,37 @@ func TestTracingOfAPaidOrder(t *testing.T) {
 		t.Errorf("the webhook's traceparent is %q, want %q (the delivery's span)", got, wantTP)
 	}
 
+	// Log lines of the request and of the delivery carry their spans' ids.
+	logMu.Lock()
+	logged := logs.String()
+	logMu.Unlock()
+	for _, want := range []struct {
+		msg  string
+		span *tracepb.Span
+	}{{"http request", create}, {"alipay call", pre}, {"http request", notifyReq}, {"webhook attempt", deliver}} {
+		ids := fmt.Sprintf(`"trace_id":"%x","span_id":"%x"`, want.span.TraceId, want.span.SpanId)
+		if !hasLine(logged, `"msg":"`+want.msg+`"`, ids) {
+			t.Errorf("no %q line with %s in the log:\n%s", want.msg, ids, logged)
+		}
+	}
+
 	for _, root := range []*tracepb.Span{create, notifyReq, tr.byID[string(deliver.Links[0].SpanId)]} {
 		t.Logf("trace %s:\n%s", hex.EncodeToString(root.TraceId), tr.tree(root))
 	}
+}
+
+// hasLine reports whether one line of log holds every part.
+func hasLine(log string, parts ...string) bool {
+	for _, line := range strings.Split(log, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // traces indexes exported spans by id and by parent.
