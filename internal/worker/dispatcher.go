@@ -198,15 +198,16 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery, pass trace.Spa
 		del.LastError = a.Error
 		if del.Failures > len(d.cfg.Schedule) {
 			del.Status, del.NextAttemptAt = payment.DeliveryDead, nil
-			d.log.Warn("webhook dead after its last retry", "event_id", e.ID, "attempts", del.Attempts)
+			d.log.WarnContext(ctx, "webhook dead after its last retry", slog.String("event_id", e.ID), slog.Int("attempts", del.Attempts))
 		} else {
 			next := now.Add(d.cfg.Schedule[del.Failures-1])
 			del.Status, del.NextAttemptAt = payment.DeliveryPending, &next
 		}
 	}
 	span.SetAttributes(attribute.Int("f2fpay.attempt", a.Attempt), attribute.Int("http.response.status_code", a.StatusCode))
-	d.log.InfoContext(ctx, "webhook attempt", "event_id", e.ID, "type", e.Type, "attempt", a.Attempt, "status", a.StatusCode,
-		"latency_ms", a.Latency.Milliseconds(), "error", a.Error, "delivery", string(del.Status))
+	d.log.InfoContext(ctx, "webhook attempt", slog.String("event_id", e.ID), slog.String("type", e.Type), slog.Int("attempt", a.Attempt),
+		slog.Int("status", a.StatusCode), slog.Int64("latency_ms", a.Latency.Milliseconds()), slog.String("error", a.Error),
+		slog.String("delivery", string(del.Status)))
 	d.cfg.OnAttempt(attemptResult(del.Status))
 	return d.finish(ctx, owner, del, a)
 }
@@ -222,7 +223,7 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Deli
 		}
 		err := q.FinishDelivery(ctx, del, owner)
 		if errors.Is(err, payment.ErrStale) {
-			d.log.Info("webhook lease lost; state left to its new owner", "event_id", del.EventID)
+			d.log.InfoContext(ctx, "webhook lease lost; state left to its new owner", slog.String("event_id", del.EventID))
 			return nil
 		}
 		return err
