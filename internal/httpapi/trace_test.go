@@ -102,6 +102,12 @@ func TestTraceMerchantRequest(t *testing.T) {
 	}
 	tx := ended(t, rec, "db.transaction", childOf(req))
 	wantSpanAttrs(t, tx, map[string]string{"db.system.name": "sqlite"})
+
+	if _, err := api.Query(t.Context(), "tr-1", client.QueryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	q := ended(t, rec, "GET /api/v1/payment/query/:out_trade_no", nil)
+	wantSpanAttrs(t, q, map[string]string{"url.path": "/api/v1/payment/query/:out_trade_no", "http.response.status_code": "200"})
 }
 
 // TestTraceAlipayOutcomes: a business refusal is an answer (code and sub code, no error
@@ -161,7 +167,8 @@ func TestTracePublicRoutes(t *testing.T) {
 		t.Errorf("refused notification status %v", note.Status())
 	}
 	ended(t, rec, "GET unmatched", func(s sdktrace.ReadOnlySpan) bool {
-		return attrsOf(s)["http.route"] == "" && attrsOf(s)["http.response.status_code"] == "404"
+		a := attrsOf(s)
+		return a["http.route"] == "" && a["url.path"] == "unmatched" && a["http.response.status_code"] == "404"
 	})
 	for _, s := range rec.Ended() {
 		if strings.Contains(s.Name(), "/health") || strings.Contains(s.Name(), "4711") {
