@@ -53,6 +53,6 @@ func (a *App) buildWorkers(clock payment.Clock) {
 		Logger: a.log.With(slog.String("component", "reconciler")), TracerProvider: a.tracer})
 	at, _ := a.cfg.Reconcile.TimeOfDay() // checked by config.Validate and CheckTuning
 	daily := worker.NewDailyReconciler(a.svc, worker.DailyConfig{At: at, Retry: a.cfg.Reconcile.Retry, Clock: clock,
-		Logger: a.log.With(slog.String("component", "reconciliation"))})
+		Logger: a.log.With(slog.String("component", "reconciliation")), TracerProvider: a.tracer})
 	a.workers = append(a.workers, dispatcher, reconciler, daily)
 }
