@@ -121,6 +121,9 @@ type Event struct {
 	OutTradeNo string
 	CreatedAt  time.Time
 	Data       json.RawMessage // the payment or refund object, frozen at the time of the change
+	// TraceParent is the W3C traceparent of the change that wrote the event ("" outside a
+	// trace); its webhooks join that trace (docs/decisions.md, "Tracing").
+	TraceParent string
 }
 
 // Merchant is a merchant system holding API credentials (an app id and secrets); the client/ package, `f2fpay client` and the console's clients page all manage or use one.
