@@ -230,14 +230,15 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Deli
 	})
 }
 
-// endDelivery ends a delivery's span with the state the attempt left; an error status for
-// anything not delivered.
+// endDelivery ends a delivery's span with the state the attempt left: an error status for a
+// failed attempt (retried or dead) or one not recorded; none for an event without a webhook
+// URL, where nothing was attempted.
 func endDelivery(span trace.Span, del *payment.Delivery, err error) {
 	span.SetAttributes(attribute.String("f2fpay.delivery_status", string(del.Status)))
 	switch {
 	case err != nil:
 		span.SetStatus(codes.Error, err.Error())
-	case del.Status != payment.DeliveryDelivered:
+	case del.Status == payment.DeliveryPending || del.Status == payment.DeliveryDead:
 		span.SetStatus(codes.Error, del.LastError)
 	}
 	span.End()

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
 
 // paidEvent creates and pays an order and records the payment (by query), returning the
@@ -155,13 +156,19 @@ func TestNoEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{noEndpoint: true})
 	id := e.paidEvent("wh-none")
-	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks()})
+	rec := tracetest.NewSpanRecorder()
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(),
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatal("not claimed")
 	}
 	_, del, attempts, _ := e.svc.EventDelivery(bg, e.clientID, id)
 	if del.Status != payment.DeliveryNoEndpoint || del.NextAttemptAt != nil || len(attempts) != 0 {
 		t.Fatalf("delivery %+v, %d attempts", del, len(attempts))
+	}
+	// Nothing was attempted, so nothing failed: the delivery's span is no error.
+	if s := spanNamed(t, rec, "webhook.deliver"); s.Status().Code != codes.Unset || spanAttrs(s)["f2fpay.delivery_status"] != "no_endpoint" {
+		t.Errorf("span %v %v", s.Status(), spanAttrs(s))
 	}
 	if es, _ := e.svc.Events(bg, e.clientID, 0, 10); len(es) != 1 || es[0].ID != id {
 		t.Fatal("the event is no longer listed")
@@ -241,6 +248,8 @@ func TestDeliverTraced(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	// No notification: the payment is recorded by the query below, under the test's span.
+	e.sb.SetFaults(sandbox.Faults{Seed: 1, NotifyDrop: 1})
 	e.create("wh-traced")
 	e.pay("wh-traced")
 	ctx, change := tp.Tracer("test").Start(bg, "change")
