@@ -57,6 +57,14 @@ func (h *Handler) renderCharge(c *gin.Context, status int, v chargeView) {
 func (h *Handler) charge(c *gin.Context) {
 	v := chargeView{Client: c.PostForm("client"), Amount: strings.TrimSpace(c.PostForm("amount")),
 		Subject: strings.TrimSpace(c.PostForm("subject"))}
+	if cl, err := h.store.GetMerchant(c.Request.Context(), v.Client); err != nil || cl.Disabled {
+		v.Client = ""
+	}
+	if v.Client == "" {
+		v.Error = "Choose the client the payment is for (create one on the Clients page first)."
+		h.renderCharge(c, http.StatusBadRequest, v)
+		return
+	}
 	amount, err := payment.ParseAmount(v.Amount)
 	if err != nil {
 		v.Error = "The amount must be yuan with at most two decimals, e.g. 9.90."
