@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -38,13 +39,13 @@ func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string
 	}
 	if err != nil {
 		rec.Outcome = "refused: " + reasonOf(err)
-		s.log.Warn("notification refused", "notify_id", rec.NotifyID, "out_trade_no", rec.OutTradeNo, "reason", reasonOf(err))
+		s.log.Warn("notification refused", slog.String("notify_id", rec.NotifyID), slog.String("out_trade_no", rec.OutTradeNo), slog.String("reason", reasonOf(err)))
 	} else {
 		rec.Outcome = outcome
 	}
 	s.noticed(outcomeClass(rec.Outcome))
 	if aerr := s.store.InsertNotification(ctx, rec); aerr != nil {
-		s.log.Error("audit of notification failed", "err", aerr)
+		s.log.Error("audit of notification failed", slog.Any("err", aerr))
 		if err == nil {
 			// The change is committed; acknowledging is still right.
 			return nil

@@ -94,7 +94,7 @@ func (d *Dispatcher) Start(ctx context.Context) {
 	d.loop.start(ctx, d.cfg.Poll, func(ctx context.Context) bool {
 		n, err := d.claim(ctx)
 		if err != nil && ctx.Err() == nil {
-			d.log.Error("webhook claim failed", "err", err)
+			d.log.Error("webhook claim failed", slog.Any("err", err))
 		}
 		return n > 0 && len(d.slots) < cap(d.slots)
 	}, d.freed)
@@ -141,7 +141,7 @@ func (d *Dispatcher) claim(ctx context.Context) (int, error) {
 				}
 			}()
 			if err := d.deliver(owner, del); err != nil {
-				d.log.Error("webhook delivery not recorded; retried when the lease ends", "event_id", del.EventID, "err", err)
+				d.log.Error("webhook delivery not recorded; retried when the lease ends", slog.String("event_id", del.EventID), slog.Any("err", err))
 			}
 		}()
 	}
@@ -178,14 +178,14 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
 		del.LastError = a.Error
 		if del.Failures > len(d.cfg.Schedule) {
 			del.Status, del.NextAttemptAt = payment.DeliveryDead, nil
-			d.log.Warn("webhook dead after its last retry", "event_id", e.ID, "attempts", del.Attempts)
+			d.log.Warn("webhook dead after its last retry", slog.String("event_id", e.ID), slog.Int("attempts", del.Attempts))
 		} else {
 			next := now.Add(d.cfg.Schedule[del.Failures-1])
 			del.Status, del.NextAttemptAt = payment.DeliveryPending, &next
 		}
 	}
-	d.log.Info("webhook attempt", "event_id", e.ID, "type", e.Type, "attempt", a.Attempt, "status", a.StatusCode,
-		"latency_ms", a.Latency.Milliseconds(), "error", a.Error, "delivery", string(del.Status))
+	d.log.Info("webhook attempt", slog.String("event_id", e.ID), slog.String("type", e.Type), slog.Int("attempt", a.Attempt), slog.Int("status", a.StatusCode),
+		slog.Int64("latency_ms", a.Latency.Milliseconds()), slog.String("error", a.Error), slog.String("delivery", string(del.Status)))
 	d.cfg.OnAttempt(attemptResult(del.Status))
 	return d.finish(ctx, owner, del, a)
 }
@@ -201,7 +201,7 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Deli
 		}
 		err := q.FinishDelivery(ctx, del, owner)
 		if errors.Is(err, payment.ErrStale) {
-			d.log.Info("webhook lease lost; state left to its new owner", "event_id", del.EventID)
+			d.log.Info("webhook lease lost; state left to its new owner", slog.String("event_id", del.EventID))
 			return nil
 		}
 		return err
