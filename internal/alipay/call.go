@@ -203,7 +203,7 @@ func bizParams(p alipay.Param) string {
 	if err != nil {
 		return ""
 	}
-	return string(b)
+	return maskAuthCode(string(b)) // alipay.trade.pay: the buyer's payment code
 }
 
 // summary describes the answer for the Recorder.

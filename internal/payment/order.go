@@ -44,7 +44,7 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 		Subject: req.Subject, Body: req.Body, Status: StatusPending, CashierToken: randomToken(32),
 		NotifyURL: req.NotifyURL, Metadata: req.Metadata, TimeoutMinutes: req.TimeoutMinutes,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
-		NextCheckAt: &first,
+		NextCheckAt: &first, Kind: KindQR,
 	}
 	if err := s.store.InsertOrder(ctx, o); err != nil {
 		if errors.Is(err, ErrDuplicate) { // a concurrent create won the race

@@ -24,6 +24,9 @@ const maxVerifyChecks = 12
 //
 // An unknown outcome is never decided: the order is checked again later.
 func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
+	if o.Kind == KindBarcode {
+		return s.reconcileCharge(ctx, o) // charge_settle.go
+	}
 	if o.Status != StatusPending {
 		return s.verifyClosed(ctx, o)
 	}
