@@ -98,7 +98,11 @@ type Refund struct {
 	SucceededAt   *time.Time
 	NextCheckAt   *time.Time // reconciler: when to query a pending refund next
 	CheckCount    int
-	Version       int64
+	// AttemptedAt is when the last alipay.trade.refund for it was sent; nil = never sent.
+	// A pending refund that was sent is failed only by a refund query asked at least
+	// Config.RefundQueryDelay after it (docs/decisions.md, "A refund with an unknown answer").
+	AttemptedAt *time.Time
+	Version     int64
 }
 
 // Event types (SPEC §2.2).

@@ -3,6 +3,8 @@ package payment
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -150,27 +152,48 @@ func (s *Service) nextCheck(o *Order, now time.Time) time.Time {
 
 func (s *Service) lastStep() time.Duration { return s.cfg.CheckSchedule[len(s.cfg.CheckSchedule)-1] }
 
-// ReconcileRefund resolves one due pending refund: alipay.trade.fastpay.refund.query;
-// found and succeeded → succeeded (refund.succeeded); not found → alipay.trade.refund again
-// with the same out_request_no and amount (rejected → failed with refund.failed); anything
-// unknown → checked again later.
+// ReconcileRefund resolves one due pending refund. Never sent: alipay.trade.refund
+// (executeRefund). Sent: alipay.trade.fastpay.refund.query; REFUND_SUCCESS → succeeded
+// (refund.succeeded); no such refund, asked at least RefundQueryDelay after the last
+// attempt → failed (refund.failed), asked sooner → asked again then; anything unknown →
+// checked again later. A refund that was sent is never sent again by the reconciler
+// (docs/decisions.md, "A refund with an unknown answer").
 func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	if r.Status != RefundPending {
 		return s.rescheduleRefund(ctx, r)
 	}
-	res, err := s.channel.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
+	cur, err := s.store.GetRefund(ctx, r.OutTradeNo, r.RefundNo)
+	if err != nil {
+		return err
+	}
+	if cur.Status != RefundPending {
+		return s.rescheduleRefund(ctx, cur)
+	}
+	if cur.AttemptedAt == nil {
+		if _, err = s.executeRefund(ctx, cur); err == nil || !isUpstream(err) {
+			return err
+		}
+		return nil // executeRefund scheduled the refund query
+	}
+	res, err := s.channel.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
+	due := cur.AttemptedAt.Add(s.cfg.RefundQueryDelay)
 	switch {
 	case err != nil:
-		s.log.Warn("reconcile refund query failed", "out_trade_no", r.OutTradeNo, "refund_no", r.RefundNo, "code", string(ErrorCode(err)))
-	case res.Found && res.Succeeded:
-		_, err = s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
+		s.log.Warn("reconcile refund query failed", slog.String("out_trade_no", cur.OutTradeNo),
+			slog.String("refund_no", cur.RefundNo), slog.String("code", string(ErrorCode(err))))
+	case res.Succeeded:
+		_, err = s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 		return err
-	case !res.Found:
-		if _, err = s.executeRefund(ctx, r); err == nil || !IsUnknownOutcome(err) {
-			return nil // succeeded, or rejected and failed with refund.failed
+	case s.now().Before(due):
+		return s.checkRefundAt(ctx, cur.OutTradeNo, cur.RefundNo, due)
+	default:
+		_, err = s.failRefund(ctx, cur, fmt.Sprintf("alipay.trade.fastpay.refund.query found no such refund %s after the last attempt",
+			s.now().Sub(*cur.AttemptedAt).Truncate(time.Second)))
+		if err != nil {
+			return err
 		}
 	}
-	return s.rescheduleRefund(ctx, r)
+	return s.rescheduleRefund(ctx, cur)
 }
 
 // rescheduleRefund sets a pending refund's next check (back-off on CheckSchedule's steps),
