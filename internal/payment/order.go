@@ -149,7 +149,9 @@ func (s *Service) Sync(ctx context.Context, outTradeNo string) (*Order, error) {
 	return s.applyTrade(ctx, outTradeNo, t)
 }
 
-// applyTrade records what a query showed: a payment, or a close of an unpaid trade.
+// applyTrade records what a query showed: a payment, or a close of an unpaid trade; a trade
+// paid and then closed was refunded in full at Alipay, and that is recorded too
+// (settleRefundedTrade).
 func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (*Order, error) {
 	var out *Order
 	var changed bool
@@ -176,6 +178,12 @@ func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (
 	}
 	if changed {
 		s.changed(out)
+	}
+	if refundedAtAlipay(t) && t.TotalAmount == out.TotalAmount && out.Status == StatusPaid {
+		if _, err := s.settleRefundedTrade(ctx, outTradeNo); err != nil {
+			return nil, err
+		}
+		return s.store.GetOrder(ctx, outTradeNo)
 	}
 	return out, nil
 }

@@ -25,6 +25,9 @@ const maxVerifyChecks = 12
 //
 // An unknown outcome is never decided: the order is checked again later.
 func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
+	if o.Status == StatusPaid {
+		return s.recheckPaid(ctx, o)
+	}
 	if o.Status != StatusPending {
 		return s.verifyClosed(ctx, o)
 	}
@@ -102,13 +105,48 @@ func (s *Service) verifyClosed(ctx context.Context, o *Order) error {
 	}
 	return s.tx(ctx, func(q Queries) error {
 		cur, gerr := q.GetOrder(ctx, o.OutTradeNo)
-		if gerr != nil || cur.NextCheckAt == nil || cur.Status == StatusPending {
-			return gerr
+		if gerr != nil || cur.NextCheckAt == nil || cur.Status == StatusPending || cur.Status == StatusPaid {
+			return gerr // paid (late): settleRefundedTrade set any check it needs
 		}
 		if err != nil && cur.CheckCount < maxVerifyChecks {
 			next := s.now().Add(s.lastStep())
 			cur.NextCheckAt, cur.CheckCount = &next, cur.CheckCount+1
 		} else {
+			cur.NextCheckAt = nil
+		}
+		return q.UpdateOrder(ctx, cur)
+	})
+}
+
+// recheckPaid is the check of a paid order whose trade Alipay refunded in full while one
+// of its refunds could not be settled yet (settleRefundedTrade): it queries and settles
+// again, and stops checking once the order is in line (or after maxVerifyChecks failures).
+func (s *Service) recheckPaid(ctx context.Context, o *Order) error {
+	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	deferred := false
+	if err == nil && refundedAtAlipay(t) && t.TotalAmount == o.TotalAmount {
+		if _, err = s.applyTrade(ctx, o.OutTradeNo, t); err != nil {
+			return err
+		}
+		cur, gerr := s.store.GetOrder(ctx, o.OutTradeNo)
+		if gerr != nil {
+			return gerr
+		}
+		deferred = cur.Status == StatusPaid
+	}
+	return s.tx(ctx, func(q Queries) error {
+		cur, gerr := q.GetOrder(ctx, o.OutTradeNo)
+		if gerr != nil || cur.NextCheckAt == nil {
+			return gerr
+		}
+		switch {
+		case err != nil && cur.CheckCount < maxVerifyChecks:
+			next := s.now().Add(s.lastStep())
+			cur.NextCheckAt, cur.CheckCount = &next, cur.CheckCount+1
+		case err == nil && deferred && cur.Status == StatusPaid:
+			next := s.now().Add(s.cfg.RefundQueryDelay)
+			cur.NextCheckAt = &next
+		default:
 			cur.NextCheckAt = nil
 		}
 		return q.UpdateOrder(ctx, cur)

@@ -122,7 +122,10 @@ func TestLatePaymentRefunded(t *testing.T) {
 }
 
 // TestPendingRefundResolved: a refund whose outcome was unknown is resolved by the
-// reconciler: not found at Alipay → asked again with the same out_request_no → succeeded.
+// reconciler's refund query, never sent again: while the query fails it is rescheduled;
+// once the query, asked more than 10 s after the attempt, finds no such refund, it is
+// failed with refund.failed and Alipay refunded nothing (docs/decisions.md, "A refund with
+// an unknown answer").
 func TestPendingRefundResolved(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
@@ -149,14 +152,17 @@ func TestPendingRefundResolved(t *testing.T) {
 		t.Fatal("refund not claimed")
 	}
 	rf, _ := e.store.GetRefund(bg, "rc-refund", "r1")
-	if rf.Status != payment.RefundSucceeded || rf.NextCheckAt != nil {
+	if rf.Status != payment.RefundFailed || rf.NextCheckAt != nil {
 		t.Fatalf("refund %+v", rf)
 	}
-	if o := e.order("rc-refund"); o.RefundedAmount != 500 || o.Status != payment.StatusPaid {
+	if o := e.order("rc-refund"); o.RefundedAmount != 0 || o.Status != payment.StatusPaid {
 		t.Fatalf("order %+v", o)
 	}
-	if tr, _ := e.sb.Trade(e.appID, "rc-refund"); tr.RefundedAmount != "5.00" {
-		t.Fatalf("sandbox refunded %s, want 5.00 once", tr.RefundedAmount)
+	if tr, _ := e.sb.Trade(e.appID, "rc-refund"); tr.RefundedAmount != "0.00" {
+		t.Fatalf("sandbox refunded %s, want nothing", tr.RefundedAmount)
+	}
+	if types := e.eventTypes("rc-refund"); !slices.Equal(types, []string{payment.EventPaymentSucceeded, payment.EventRefundFailed}) {
+		t.Fatalf("events %v", types)
 	}
 }
 
