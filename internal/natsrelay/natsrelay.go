@@ -1,4 +1,4 @@
-// Package natsrelay publishes the events outbox to NATS JetStream (SPEC §4, issue 7): every
+// Package natsrelay publishes the events outbox to NATS JetStream (docs/deploy.md, NATS JetStream): every
 // committed event goes to subject f2fpay.events.<type>, its body the webhook's JSON, its
 // JetStream message id the event id, so that the stream stores each event once.
 //

@@ -17,7 +17,7 @@ func (r *refusal) Error() string { return "notification refused: " + r.reason }
 
 func refuse(format string, args ...any) error { return &refusal{reason: fmt.Sprintf(format, args...)} }
 
-// HandleNotification verifies and applies one Alipay async notification (SPEC §3). It returns
+// HandleNotification verifies and applies one Alipay async notification (docs/decisions.md, Notifications). It returns
 // nil only after the resulting change (or the finding that it is a duplicate) is committed;
 // the endpoint then answers "success". Any error means "failure" (Alipay retries). Every
 // notification is kept in the audit table whatever the outcome: whole when its signature

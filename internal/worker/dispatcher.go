@@ -14,7 +14,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// DefaultSchedule is SPEC §4's webhook retry schedule: the waits after the 1st, 2nd, …
+// DefaultSchedule is the webhook retry schedule of docs/api.md (Webhooks): the waits after the 1st, 2nd, …
 // failed attempt; after the last one fails too, the delivery is dead.
 var DefaultSchedule = []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute,
 	time.Hour, 2 * time.Hour, 6 * time.Hour, 15 * time.Hour}
@@ -39,7 +39,7 @@ type DispatcherConfig struct {
 	OnAttempt func(result string)
 }
 
-// Dispatcher delivers the events outbox as signed webhooks (SPEC §4), at least once per
+// Dispatcher delivers the events outbox as signed webhooks (docs/api.md, Webhooks), at least once per
 // event, with retries on the schedule; safe to run on several instances at once.
 type Dispatcher struct {
 	svc    *payment.Service
