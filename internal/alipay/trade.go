@@ -28,7 +28,8 @@ func (c *Channel) Precreate(ctx context.Context, r payment.PrecreateRequest) (st
 		Subject:     r.Subject,
 		Body:        r.Body,
 		ProductCode: productCode,
-	}}
+		StoreId:     r.StoreID,
+	}, TerminalId: r.TerminalID, OperatorId: r.OperatorID}
 	if !r.ExpiresAt.IsZero() {
 		p.TimeExpire = formatTime(r.ExpiresAt)
 	}

@@ -109,7 +109,7 @@ func merchantAttacks(w *world, replay mreq) []attack {
 			return mreq{method: http.MethodPost, path: pathClose, body: []byte(`{"out_trade_no":"` + w.pending + `"}`), signMethod: http.MethodGet}
 		}),
 		m("free text fields injected, forged signature", unauth, func() mreq {
-			r := create([]byte(`{"out_trade_no":"atk-inj-2","total_amount":"1.00","subject":"'; DROP TABLE orders;--","body":"{{.Secret}}","metadata":{"k":"<script>"}}`))
+			r := create([]byte(`{"out_trade_no":"atk_inj_2","total_amount":"1.00","subject":"'; DROP TABLE orders;--","body":"{{.Secret}}","metadata":{"k":"<script>"}}`))
 			r.signSecret = "sk_forged"
 			return r
 		}),

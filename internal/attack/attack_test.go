@@ -107,7 +107,7 @@ func genuineFlow(t *testing.T, w *world) {
 			return expect(err, 409)
 		},
 		func() error {
-			_, _, err := a.Create(ctx, client.CreateRequest{OutTradeNo: "atk-x", TotalAmount: "1.001", Subject: "x"})
+			_, _, err := a.Create(ctx, client.CreateRequest{OutTradeNo: "atk_x", TotalAmount: "1.001", Subject: "x"})
 			return expect(err, 400)
 		},
 		func() error {

@@ -42,7 +42,7 @@ func TestCrash(t *testing.T) {
 	const orders, workers, minKills = 300, 8, 8
 	nos := make([]string, orders)
 	for i := range nos {
-		nos[i] = fmt.Sprintf("crash-%03d", i)
+		nos[i] = fmt.Sprintf("crash_%03d", i)
 	}
 	ctx := withTimeout(t, 3*time.Minute)
 	var next, killed atomic.Int64

@@ -90,7 +90,7 @@ func TestTwoInstances(t *testing.T) {
 // or 1 (0.30) refunds it through the other, repeating each call while an instance is down
 // or the payment not yet recorded.
 func (c *cluster) order(ctx context.Context, via, other *client.Client, i int) error {
-	no := fmt.Sprintf("two-%03d", i)
+	no := fmt.Sprintf("two_%03d", i)
 	retry := func(what string, fn func() error) error {
 		permanent := func(err error) bool {
 			var ce *client.Error

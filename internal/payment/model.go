@@ -60,16 +60,18 @@ type Order struct {
 	Metadata       map[string]string
 	RefundedAmount Amount // sum of succeeded refunds
 	TimeoutMinutes int
-	Late           bool // paid after it was closed locally
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	ExpiresAt      time.Time
-	PaidAt         *time.Time
-	ClosedAt       *time.Time
-	Notified       bool       // a verified notification arrived for it
-	NextCheckAt    *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
-	CheckCount     int        // reconciler: queries made so far
-	Version        int64      // optimistic lock; stores bump it on every update
+	// StoreID, TerminalID and OperatorID went to alipay.trade.precreate; "" = not given.
+	StoreID, TerminalID, OperatorID string
+	Late                            bool // paid after it was closed locally
+	CreatedAt                       time.Time
+	UpdatedAt                       time.Time
+	ExpiresAt                       time.Time
+	PaidAt                          *time.Time
+	ClosedAt                        *time.Time
+	Notified                        bool       // a verified notification arrived for it
+	NextCheckAt                     *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
+	CheckCount                      int        // reconciler: queries made so far
+	Version                         int64      // optimistic lock; stores bump it on every update
 }
 
 // RefundStatus is the state of one refund request.

@@ -42,7 +42,7 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 		ClientID: clientID, OutTradeNo: req.OutTradeNo, TotalAmount: req.TotalAmount,
 		Subject: req.Subject, Body: req.Body, Status: StatusPending, CashierToken: randomToken(32),
 		NotifyURL: req.NotifyURL, Metadata: req.Metadata, TimeoutMinutes: req.TimeoutMinutes,
-		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
+		StoreID: req.StoreID, TerminalID: req.TerminalID, OperatorID: req.OperatorID, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
 		NextCheckAt: &first,
 	}
 	if err := s.store.InsertOrder(ctx, o); err != nil {
@@ -75,6 +75,7 @@ func (s *Service) repeatCreate(ctx context.Context, clientID string, o *Order, r
 func sameOrder(o *Order, r CreateRequest) bool {
 	return o.TotalAmount == r.TotalAmount && o.Subject == r.Subject && o.Body == r.Body &&
 		o.TimeoutMinutes == r.TimeoutMinutes && o.NotifyURL == r.NotifyURL &&
+		o.StoreID == r.StoreID && o.TerminalID == r.TerminalID && o.OperatorID == r.OperatorID &&
 		maps.Equal(nonNil(o.Metadata), nonNil(r.Metadata))
 }
 
@@ -90,6 +91,7 @@ func (s *Service) precreate(ctx context.Context, o *Order) (*Order, error) {
 	qr, err := s.channel.Precreate(ctx, PrecreateRequest{
 		OutTradeNo: o.OutTradeNo, TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
 		ExpiresAt: o.ExpiresAt, NotifyURL: s.cfg.PublicURL + s.cfg.NotifyPath,
+		StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 	})
 	if err != nil {
 		s.log.Warn("precreate failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))

@@ -92,7 +92,7 @@ func (e *reviewEnv) waitFor(what string, cond func() bool) {
 // above the total and above what Alipay refunded.
 func TestExternalRefundRecordedAtItsOwnAmount(t *testing.T) {
 	e := newReviewEnv(t, nil)
-	const no = "review-ext-refund"
+	const no = "review_ext_refund"
 	e.paidOrder(no)
 
 	// Our refund A of 5.00: Alipay performs it, but both the refund call and the confirming
@@ -168,7 +168,7 @@ func (c *rejectingChannel) Refund(ctx context.Context, r payment.RefundRequest) 
 func TestFailedRefundNeverSentAgain(t *testing.T) {
 	var rc *rejectingChannel
 	e := newReviewEnv(t, func(ch payment.Channel) payment.Channel { rc = &rejectingChannel{Channel: ch}; return rc })
-	const no = "review-stale-refund"
+	const no = "review_stale_refund"
 	e.paidOrder(no)
 
 	// Refund R1 of 4.00: the call times out before reaching Alipay (nothing refunded); the

@@ -24,6 +24,9 @@ type PaymentObject struct {
 	ClosedAt       *time.Time        `json:"closed_at"`
 	Metadata       map[string]string `json:"metadata"`
 	Late           bool              `json:"late,omitempty"`
+	StoreID        string            `json:"store_id,omitempty"`
+	TerminalID     string            `json:"terminal_id,omitempty"`
+	OperatorID     string            `json:"operator_id,omitempty"`
 }
 
 // RefundObject is the refund as the merchant API and webhooks show it (docs/api.md, Objects).
@@ -58,7 +61,7 @@ func PaymentView(o *Order, publicURL string) PaymentObject {
 		Status: o.Status, TradeNo: o.TradeNo, BuyerLogonID: o.BuyerLogonID, QRCode: o.QRCode,
 		CashierURL: cashier, QRImageURL: cashier + "/qr.png", RefundedAmount: o.RefundedAmount,
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, PaidAt: o.PaidAt, ClosedAt: o.ClosedAt,
-		Metadata: meta, Late: o.Late,
+		Metadata: meta, Late: o.Late, StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 	}
 }
 

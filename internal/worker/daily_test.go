@@ -62,9 +62,9 @@ func TestDailyReconcilerRetriesUntilReady(t *testing.T) {
 	today := payment.BillDayOf(time.Now())
 	clock.Add(today.AddDays(1).Start().Add(10 * time.Hour).Sub(clock.Now()))
 	e := newEnv(t, envConfig{clock: clock})
-	e.create("daily-1")
-	e.pay("daily-1")
-	waitFor(t, "payment recorded", func() bool { return e.order("daily-1").Status == payment.StatusPaid })
+	e.create("daily_1")
+	e.pay("daily_1")
+	waitFor(t, "payment recorded", func() bool { return e.order("daily_1").Status == payment.StatusPaid })
 	e.svc.SetBillSource(e.ch)
 	d := NewDailyReconciler(e.svc, DailyConfig{Clock: clock})
 	if ran, err := d.runOnce(bg); !ran || err != nil {
