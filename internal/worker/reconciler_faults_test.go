@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
@@ -95,7 +96,7 @@ var matrixMethods = []struct {
 	}},
 }
 
-const time6m = 6 * 60 * 1e9
+const time6m = 6 * time.Minute
 
 func must(t testing.TB, err error) {
 	t.Helper()
