@@ -19,7 +19,7 @@ import (
 func (w *world) createAndPay(ctx context.Context, c *client.Client, no string) error {
 	var err error
 	if !testutil.Until(ctx, func() bool {
-		_, _, err = c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 1440})
+		_, _, err = c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 120})
 		return err == nil
 	}) {
 		return fmt.Errorf("create %s: %w", no, err)

@@ -104,7 +104,7 @@ func (c *cluster) order(ctx context.Context, via, other *client.Client, i int) e
 		return err
 	}
 	err := retry("create", func() error {
-		_, _, err := via.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "two " + no, TimeoutMinutes: 1440})
+		_, _, err := via.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "two " + no, TimeoutMinutes: 120})
 		return err
 	})
 	if err != nil {
