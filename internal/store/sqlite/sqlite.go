@@ -92,6 +92,10 @@ func dialect() sqlstore.Dialect {
 		) STRICT`,
 		Time:      func(t time.Time) any { return t.UnixMicro() },
 		Translate: translate,
+		// One writer, one fsync per commit under synchronous=FULL: concurrent writers share
+		// commits (docs/decisions.md, "Group commit on SQLite").
+		GroupCommit: true,
+		BusyTimeout: BusyTimeout,
 	}
 }
 
