@@ -52,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.serve, "serve", "", "internal: run the server process on this database")
 	fs.StringVar(&o.dir, "dir", "", "internal: the server's data directory")
 	fs.IntVar(&o.n, "n", 3000, "requests per throughput phase (at most 100000)")
-	fs.DurationVar(&o.phase, "phase", 8*time.Second, "longest throughput phase (at most 20s)")
+	fs.DurationVar(&o.phase, "phase", 5*time.Second, "longest throughput phase (at most 20s)")
 	fs.IntVar(&o.paid, "paid", 1000, "orders paid at once (at most 5000)")
 	fs.IntVar(&o.workers, "workers", 16, "workers of the throughput phases (at most 256)")
 	fs.StringVar(&o.only, "only", "", "sqlite or postgres: measure one database only")
@@ -134,7 +134,7 @@ func measureDB(o options, db string, log io.Writer) (*result, error) {
 		return nil, fmt.Errorf("server said %q: %v", strings.TrimSpace(line), err)
 	}
 	s.Log = logPath
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	fmt.Fprintf(log, "%s: server pid %d at %s\n", db, s.PID, s.URL)
 	r, err := phases(ctx, o, s, log)

@@ -240,7 +240,10 @@ func payAtOnce(ctx context.Context, o options, s served, c *client.Client, hc *h
 	}
 	seen := 0
 	var last time.Time
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(40 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Add(-5*time.Second).Before(deadline) {
+		deadline = d.Add(-5 * time.Second) // leave time to read the RSS
+	}
 	for seen < len(nos) && time.Now().Before(deadline) {
 		page, err := c.Events(ctx, after, 200)
 		if err != nil {
@@ -267,7 +270,7 @@ func payAtOnce(ctx context.Context, o options, s served, c *client.Client, hc *h
 		return fmt.Errorf("pay: %v", err)
 	}
 	r.paid, r.paidIn, r.paidWanted = seen, last.Sub(start), len(nos)
-	if seen < len(nos) { // the gateway fell behind the sandbox's 15 s notification timeout
+	if seen < len(nos) { // the gateway fell behind the sandbox's 15 s notification timeout: cut at 40 s
 		r.paidIn = time.Since(start)
 		tail(log, s.Log, 6)
 	}
