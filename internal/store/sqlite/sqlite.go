@@ -96,6 +96,7 @@ func dialect() sqlstore.Dialect {
 		// commits (docs/decisions.md, "Group commit on SQLite").
 		GroupCommit: true,
 		BusyTimeout: BusyTimeout,
+		Prepare:     true, // modernc parses every statement it is sent
 	}
 }
 

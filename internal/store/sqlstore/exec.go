@@ -49,7 +49,13 @@ func (q *queries) exec(ctx context.Context, s stmt, args ...any) (int64, error) 
 		})
 		return n, err
 	}
-	res, err := q.db.ExecContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)
+	var res sql.Result
+	var err error
+	if st := q.stmt(q.ctx(ctx), s); st != nil {
+		res, err = st.ExecContext(q.ctx(ctx), q.d.encode(args)...)
+	} else {
+		res, err = q.db.ExecContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)
+	}
 	if err != nil {
 		return 0, q.d.translate(err)
 	}
@@ -63,7 +69,7 @@ func (q *queries) scanOne(ctx context.Context, s stmt, dest []any, args ...any) 
 	if q.grouped(s) {
 		return q.g.run(ctx, func(tq *queries) error { return tq.scanOne(ctx, s, dest, args...) })
 	}
-	err := q.db.QueryRowContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...).Scan(dest...)
+	err := q.queryRow(ctx, s, args).Scan(dest...)
 	return q.d.translate(err)
 }
 
@@ -92,7 +98,7 @@ func get[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error),
 		})
 		return v, err
 	}
-	v, err := scan(q.db.QueryRowContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...))
+	v, err := scan(q.queryRow(ctx, s, args))
 	if err != nil {
 		return nil, q.d.translate(err)
 	}
@@ -110,12 +116,29 @@ func list[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error)
 		})
 		return vs, err
 	}
+	if st := q.stmt(q.ctx(ctx), s); st != nil {
+		rows, err := st.QueryContext(q.ctx(ctx), q.d.encode(args)...)
+		return scanRows(q, rows, err, scan)
+	}
 	return listSQL(ctx, q, scan, q.d.text[s], args...)
+}
+
+// queryRow runs statement s, prepared when the store prepares statements.
+func (q *queries) queryRow(ctx context.Context, s stmt, args []any) *sql.Row {
+	if st := q.stmt(q.ctx(ctx), s); st != nil {
+		return st.QueryRowContext(q.ctx(ctx), q.d.encode(args)...)
+	}
+	return q.db.QueryRowContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)
 }
 
 // listSQL is list for a statement already compiled for the dialect.
 func listSQL[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), text string, args ...any) ([]*T, error) {
 	rows, err := q.db.QueryContext(q.ctx(ctx), text, q.d.encode(args)...)
+	return scanRows(q, rows, err, scan)
+}
+
+// scanRows scans every row of a query's answer with scan.
+func scanRows[T any](q *queries, rows *sql.Rows, err error, scan func(scanner) (*T, error)) ([]*T, error) {
 	if err != nil {
 		return nil, q.d.translate(err)
 	}

@@ -30,6 +30,7 @@ import (
 type group struct {
 	db   *sql.DB
 	d    *dialect
+	ps   *prepared     // or nil
 	max  int           // callers per batch at most
 	wait time.Duration // how long a caller waits for its turn (the DSN's busy_timeout)
 
@@ -101,7 +102,7 @@ func (g *group) run(ctx context.Context, fn func(q *queries) error) (err error) 
 			}
 		}
 	}()
-	if err := fn(&queries{d: g.d, db: g.tx, detach: true}); err != nil {
+	if err := fn(&queries{d: g.d, db: g.tx, ps: g.ps, detach: true}); err != nil {
 		return err // the deferred calls roll back to the savepoint, then hand over
 	}
 	ok = true

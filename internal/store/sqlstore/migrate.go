@@ -28,7 +28,7 @@ func (s *Store) Migrate(ctx context.Context, fsys fs.FS, dir string) (applied in
 	}
 	for _, m := range ms {
 		var ran bool
-		err := runTx(ctx, s.d, s.db, func(q *queries) (err error) {
+		err := runTx(ctx, s.d, s.db, nil, func(q *queries) (err error) {
 			ran, err = q.applyMigration(ctx, m)
 			return err
 		})

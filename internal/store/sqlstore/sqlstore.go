@@ -56,6 +56,9 @@ type Dialect struct {
 	// its turn.
 	GroupCommit bool
 	BusyTimeout time.Duration
+	// Prepare runs every statement prepared (prepare.go), for a driver that parses each
+	// statement it is sent anew (SQLite).
+	Prepare bool
 	// Translate maps an error of the driver's own type to payment.ErrDuplicate,
 	// ErrNotFound or ErrStale, or to a plain error with no driver type; nil when err is
 	// not the driver's.
@@ -76,8 +79,12 @@ var _ payment.Store = (*Store)(nil)
 func New(db *sql.DB, d Dialect) *Store {
 	c := compile(d)
 	q := queries{d: c, db: db, pool: db}
+	if d.Prepare {
+		q.ps = newPrepared(db, c)
+	}
 	if d.GroupCommit {
 		q.g = newGroup(db, c, d.BusyTimeout)
+		q.g.ps = q.ps
 	}
 	return &Store{queries: q, db: db}
 }
@@ -108,11 +115,11 @@ func (q *queries) transact(ctx context.Context, fn func(q *queries) error) error
 	if q.g != nil {
 		return q.g.run(ctx, fn)
 	}
-	return runTx(ctx, q.d, q.pool, fn)
+	return runTx(ctx, q.d, q.pool, q.ps, fn)
 }
 
 // runTx runs fn in a transaction on db, as Tx documents.
-func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) error) error {
+func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q *queries) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.translate(err)
@@ -123,7 +130,7 @@ func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) erro
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(&queries{d: d, db: tx}); err != nil {
+	if err := fn(&queries{d: d, db: tx, ps: ps}); err != nil {
 		done = true
 		_ = tx.Rollback()
 		return err
@@ -142,9 +149,10 @@ type dbtx interface {
 // queries implements payment.Queries over the pool or a transaction.
 type queries struct {
 	d    *dialect
-	db   dbtx    // the pool or the transaction
-	pool *sql.DB // the pool when standalone; nil inside a transaction
-	g    *group  // group commit (Dialect.GroupCommit), when standalone
+	db   dbtx      // the pool or the transaction
+	pool *sql.DB   // the pool when standalone; nil inside a transaction
+	g    *group    // group commit (Dialect.GroupCommit), when standalone
+	ps   *prepared // prepared statements (Dialect.Prepare), or nil
 	// detach runs statements without the caller's cancellation (inside a group's batch,
 	// where an interrupt would roll back the other callers' writes too).
 	detach bool
