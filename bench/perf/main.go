@@ -43,6 +43,7 @@ type options struct {
 	paid    int           // orders paid at once
 	only    string        // sqlite or postgres: run one database only
 	workers int           // workers of the throughput phases
+	profile string        // the server's CPU profile, written here
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -55,13 +56,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.phase, "phase", 5*time.Second, "longest throughput phase (at most 20s)")
 	fs.IntVar(&o.paid, "paid", 1000, "orders paid at once (at most 5000)")
 	fs.IntVar(&o.workers, "workers", 16, "workers of the throughput phases (at most 256)")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the whole run to this file")
 	fs.StringVar(&o.only, "only", "", "sqlite or postgres: measure one database only")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	o.pgURL = os.Getenv("F2FPAY_TEST_POSTGRES_URL")
 	if o.serve != "" {
-		if err := serve(o.serve, o.dir, o.pgURL, stdout); err != nil {
+		if err := serve(o.serve, o.dir, o.pgURL, o.profile, stdout); err != nil {
 			fmt.Fprintln(stderr, "perf server:", err)
 			return 1
 		}
@@ -105,7 +107,11 @@ func measureDB(o options, db string, log io.Writer) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-serve", db, "-dir", dir)
+	args := []string{"-serve", db, "-dir", dir}
+	if o.profile != "" {
+		args = append(args, "-cpuprofile", o.profile+"."+db)
+	}
+	cmd := exec.Command(self, args...)
 	logPath := filepath.Join(dir, "server.log") // its warnings, shown when a phase fails
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/f2fpay/f2fpay/internal/app"
@@ -43,7 +44,18 @@ type served struct {
 // cost of the write path, not the limiter (bench/ measures that). The workers stay off, so
 // that only the requests measured load it (the reconciler would otherwise query every order
 // of the run after 30 s). It stops on SIGINT/SIGTERM.
-func serve(db, dir, pgURL string, out io.Writer) error {
+func serve(db, dir, pgURL, profile string, out io.Writer) error {
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx := context.Background()
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only
 	if err != nil {
