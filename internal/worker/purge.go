@@ -19,7 +19,9 @@ type PurgeStore interface {
 }
 
 // compacter is a store that gives freed pages back to the file system (SQLite).
-type compacter interface{ Compact(ctx context.Context) error }
+type compacter interface {
+	Compact(ctx context.Context) error
+}
 
 // PurgeConfig tunes the retention purge; zero values take the defaults, those of
 // config.RetentionConfig.
