@@ -44,6 +44,7 @@ type options struct {
 	only    string        // sqlite or postgres: run one database only
 	workers int           // workers of the throughput phases
 	profile string        // the server's CPU profile, written here
+	scale   int           // seed this many orders and compare the scale figures
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -57,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.paid, "paid", 1000, "orders paid at once (at most 5000)")
 	fs.IntVar(&o.workers, "workers", 16, "workers of the throughput phases (at most 256)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the whole run to this file")
+	fs.IntVar(&o.scale, "scale", 0, "instead of the table: measure the scale figures empty, seed this many orders, measure again")
 	fs.StringVar(&o.only, "only", "", "sqlite or postgres: measure one database only")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -68,6 +70,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	}
+	if o.scale < 0 || o.scale > 10000000 {
+		fmt.Fprintln(stderr, "perf: -scale in [0, 10000000]")
+		return 2
 	}
 	if o.n < 1 || o.n > 100000 || o.phase <= 0 || o.phase > 20*time.Second || o.paid < 1 || o.paid > 5000 ||
 		o.workers < 1 || o.workers > 256 {
@@ -90,9 +96,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "perf: %s: %v\n", db, err)
 			return 1
 		}
-		results = append(results, r)
+		if r != nil {
+			results = append(results, r)
+		}
 	}
-	printTable(stdout, results)
+	if len(results) > 0 {
+		printTable(stdout, results)
+	}
 	return 0
 }
 
@@ -143,6 +153,15 @@ func measureDB(o options, db string, log io.Writer) (*result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	fmt.Fprintf(log, "%s: server pid %d at %s\n", db, s.PID, s.URL)
+	if o.scale > 0 {
+		sctx, scancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer scancel()
+		if err := scaleRun(sctx, o, s, log); err != nil {
+			tail(log, logPath, 20)
+			return nil, err
+		}
+		return nil, nil
+	}
 	r, err := phases(ctx, o, s, log)
 	if err != nil {
 		tail(log, logPath, 20)

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/f2fpay/f2fpay/internal/app"
@@ -27,15 +28,17 @@ import (
 
 // served is what the server process tells the load generator, as one JSON line on stdout.
 type served struct {
-	URL         string `json:"url"`         // the gateway, with the sandbox under /sandbox
-	AppID       string `json:"app_id"`      // the merchant API client
-	Secret      string `json:"secret"`      // its API secret (a throwaway of this run)
-	AlipayAppID string `json:"alipay_app"`  // the Alipay app registered with the sandbox
-	PrivateKey  string `json:"private_key"` // that app's key, for the bare SDK loop
-	AlipayKey   string `json:"alipay_key"`  // the sandbox's public key
-	PID         int    `json:"pid"`         // whose RSS the generator reads
-	Database    string `json:"database"`    // sqlite or postgres
-	Log         string `json:"-"`           // the server's log file, set by the generator
+	URL         string `json:"url"`               // the gateway, with the sandbox under /sandbox
+	AppID       string `json:"app_id"`            // the merchant API client
+	Secret      string `json:"secret"`            // its API secret (a throwaway of this run)
+	AlipayAppID string `json:"alipay_app"`        // the Alipay app registered with the sandbox
+	PrivateKey  string `json:"private_key"`       // that app's key, for the bare SDK loop
+	AlipayKey   string `json:"alipay_key"`        // the sandbox's public key
+	PID         int    `json:"pid"`               // whose RSS the generator reads
+	Database    string `json:"database"`          // sqlite or postgres
+	Log         string `json:"-"`                 // the server's log file, set by the generator
+	DBPath      string `json:"db_path,omitempty"` // the SQLite file
+	Schema      string `json:"schema,omitempty"`  // the PostgreSQL schema
 }
 
 // serve is the server process: the real gateway built by internal/app, with the sandbox
@@ -121,7 +124,8 @@ func serve(db, dir, pgURL, profile string, out io.Writer) error {
 		return err
 	}
 	line, _ := json.Marshal(served{URL: url, AppID: m.AppID, Secret: secret, AlipayAppID: alipayApp,
-		PrivateKey: priv, AlipayKey: sb.AlipayPublicKeyPEM(), PID: os.Getpid(), Database: db})
+		PrivateKey: priv, AlipayKey: sb.AlipayPublicKeyPEM(), PID: os.Getpid(), Database: db,
+		DBPath: strings.TrimPrefix(cfg.Database, "sqlite:"), Schema: schema})
 	fmt.Fprintf(out, "%s\n", line)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
