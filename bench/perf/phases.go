@@ -246,8 +246,12 @@ func payAtOnce(ctx context.Context, o options, s served, c *client.Client, hc *h
 	}
 	for seen < len(nos) && time.Now().Before(deadline) {
 		page, err := c.Events(ctx, after, 200)
-		if err != nil {
-			return err
+		if err != nil { // an overloaded gateway may refuse a poll (503): poll again
+			if ctx.Err() != nil {
+				return err
+			}
+			fmt.Fprintf(log, "  events poll: %v\n", err)
+			continue
 		}
 		for _, e := range page.Data {
 			if e.Type != "payment.succeeded" {
