@@ -21,6 +21,7 @@ Usage:
   f2fpay client rotate --app-id A [--grace 24h] [--config F | --data-dir D]
   f2fpay client disable|enable --app-id A [--config F | --data-dir D]
   f2fpay pay     --amount 9.90 --subject S [--demo ./f2fpay-data/demo.json]
+  f2fpay charge  --amount 9.90 --subject S --auth-code CODE [--demo ./f2fpay-data/demo.json] [--timeout-seconds 60]
   f2fpay migrate [--config F | --database DSN | --data-dir D]
   f2fpay reconcile --date YYYY-MM-DD [--bill FILE.zip] [--json] [--config F | --database DSN | --data-dir D]
   f2fpay doctor  [--config f2fpay.yaml | --data-dir D]
@@ -36,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
 		"demo": runDemo, "serve": runServe, "sandbox": runSandbox, "keys": runKeys,
 		"client": runClient, "pay": runPay, "migrate": runMigrate, "version": runVersion,
-		"reconcile": runReconcile, "doctor": runDoctor,
+		"reconcile": runReconcile, "doctor": runDoctor, "charge": runCharge,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
@@ -58,6 +59,10 @@ func (c *Config) checkTuning() []error {
 	if c.LatePayment != "" && c.LatePayment != payment.LatePaymentRecord && c.LatePayment != payment.LatePaymentRefund {
 		errs = append(errs, errors.New("late_payment must be record or refund"))
 	}
+	if c.DefaultTimeout < 0 || c.DefaultTimeout > 2*time.Hour || (c.DefaultTimeout > 0 && c.DefaultTimeout < time.Minute) {
+		// An Alipay QR lives at most 2 hours (docs/decisions.md, "Store, terminal and operator").
+		errs = append(errs, errors.New("default_timeout must be between 1m and 2h"))
+	}
 	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, errors.New("log_format must be json or text"))
 	}
@@ -91,6 +96,22 @@ func (c *Config) checkTuning() []error {
 	}
 	if c.Reconcile.Retry < 0 {
 		errs = append(errs, errors.New("reconcile.retry must not be negative"))
+	}
+	return append(errs, c.Retention.check()...)
+}
+
+// check refuses a retention that would purge what the gateway still reads.
+func (r RetentionConfig) check() []error {
+	var errs []error
+	if r.Audit != 0 && r.Audit < MinRetentionAudit {
+		errs = append(errs, fmt.Errorf("retention.audit (F2FPAY_RETENTION_AUDIT) must be at least %s, or 0 for %s",
+			MinRetentionAudit, DefaultRetentionAudit))
+	}
+	if r.Interval < 0 {
+		errs = append(errs, errors.New("retention.interval (F2FPAY_RETENTION_INTERVAL) must not be negative"))
+	}
+	if r.Batch < 0 || r.Batch > 10000 {
+		errs = append(errs, errors.New("retention.batch (F2FPAY_RETENTION_BATCH) must be 0 (= 500) to 10000"))
 	}
 	return errs
 }

@@ -23,6 +23,7 @@ var statusOf = map[payment.Code]int{
 	payment.CodeUpstreamRejected:    http.StatusBadGateway,
 	payment.CodeUpstreamUnavailable: http.StatusServiceUnavailable,
 	payment.CodeInternal:            http.StatusInternalServerError,
+	payment.CodePaymentFailed:       http.StatusPaymentRequired,
 }
 
 // errorObject is the body of every error answer: {"error":{…}}.
@@ -47,7 +48,7 @@ func render(err error, requestID string) (int, errorObject) {
 		return http.StatusInternalServerError, errorObject{Code: payment.CodeInternal, Message: "internal error", RequestID: requestID}
 	}
 	obj := errorObject{Code: e.Code, Message: e.Message, RequestID: requestID}
-	if e.Code == payment.CodeUpstreamRejected {
+	if e.Code == payment.CodeUpstreamRejected || e.Code == payment.CodePaymentFailed {
 		obj.AlipayCode, obj.AlipaySubCode, obj.AlipaySubMsg = e.AlipayCode, e.AlipaySubCode, e.AlipaySubMsg
 	}
 	return status, obj

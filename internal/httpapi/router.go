@@ -126,6 +126,7 @@ func New(cfg Config) http.Handler {
 	api.GET("/refund/query/:out_trade_no/:refund_no", s.queryRefund)
 	api.GET("/events", s.listEvents)
 	api.POST("/events/:event_id/resend", s.resendEvent)
+	api.POST("/charge", s.chargePayment)
 
 	if cfg.Extra != nil {
 		cfg.Extra(e)
