@@ -76,7 +76,7 @@ func TestWebhookSecretIssuedToLegacyClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
-	for _, no := range []string{"legacy-1", "legacy-2"} {
+	for _, no := range []string{"legacy_1", "legacy_2"} {
 		e.paidEvent(no)
 		if n, err := d.runOnce(bg); n != 1 || err != nil {
 			t.Fatalf("runOnce = %d, %v", n, err)
@@ -97,7 +97,7 @@ func TestWebhookSecretIssuedToLegacyClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.paidEvent("legacy-3")
+	e.paidEvent("legacy_3")
 	if n, err := d.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce = %d, %v", n, err)
 	}
