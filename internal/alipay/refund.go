@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/smartwalle/alipay/v3"
 
@@ -51,7 +52,7 @@ func (c *Channel) Refund(ctx context.Context, r payment.RefundRequest) (*payment
 	q, err := c.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
 	if err != nil {
 		c.log.Warn("refund accepted without fund change; confirming query failed",
-			"out_trade_no", r.OutTradeNo, "refund_no", r.RefundNo, "error", err.Error())
+			slog.String("out_trade_no", r.OutTradeNo), slog.String("refund_no", r.RefundNo), slog.String("error", err.Error()))
 		return res, nil
 	}
 	if q.Found && q.Succeeded {

@@ -127,5 +127,5 @@ func knownMethod(m string) string {
 type errorLog struct{ log *slog.Logger }
 
 func (l errorLog) Println(v ...any) {
-	l.log.Warn("metrics scrape error", "err", strings.TrimSpace(fmt.Sprintln(v...)))
+	l.log.Warn("metrics scrape error", slog.String("err", strings.TrimSpace(fmt.Sprintln(v...))))
 }

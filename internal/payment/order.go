@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"time"
 )
@@ -42,8 +43,8 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 		ClientID: clientID, OutTradeNo: req.OutTradeNo, TotalAmount: req.TotalAmount,
 		Subject: req.Subject, Body: req.Body, Status: StatusPending, CashierToken: randomToken(32),
 		NotifyURL: req.NotifyURL, Metadata: req.Metadata, TimeoutMinutes: req.TimeoutMinutes,
-		StoreID: req.StoreID, TerminalID: req.TerminalID, OperatorID: req.OperatorID, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
-		NextCheckAt: &first,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
+		NextCheckAt: &first, Kind: KindQR, StoreID: req.StoreID, TerminalID: req.TerminalID, OperatorID: req.OperatorID,
 	}
 	if err := s.store.InsertOrder(ctx, o); err != nil {
 		if errors.Is(err, ErrDuplicate) { // a concurrent create won the race
@@ -94,7 +95,7 @@ func (s *Service) precreate(ctx context.Context, o *Order) (*Order, error) {
 		StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 	})
 	if err != nil {
-		s.log.Warn("precreate failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+		s.log.WarnContext(ctx, "precreate failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return nil, err
 	}
 	var out *Order
@@ -170,8 +171,8 @@ func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (
 		case t.Status == TradeClosed && o.Status == StatusPending:
 			changed, err = s.markClosed(ctx, q, o)
 		case paid:
-			s.log.Error("alipay reports a paid trade with another amount", "out_trade_no", outTradeNo,
-				"alipay_amount", t.TotalAmount.String(), "order_amount", o.TotalAmount.String())
+			s.log.ErrorContext(ctx, "alipay reports a paid trade with another amount", slog.String("out_trade_no", outTradeNo),
+				slog.String("alipay_amount", t.TotalAmount.String()), slog.String("order_amount", o.TotalAmount.String()))
 		}
 		return err
 	})

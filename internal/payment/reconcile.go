@@ -25,6 +25,9 @@ const maxVerifyChecks = 12
 //
 // An unknown outcome is never decided: the order is checked again later.
 func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
+	if o.Kind == KindBarcode {
+		return s.reconcileCharge(ctx, o) // charge_settle.go
+	}
 	if o.Status == StatusPaid {
 		return s.recheckPaid(ctx, o)
 	}
@@ -33,7 +36,7 @@ func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
 	}
 	t, err := s.channel.Query(ctx, o.OutTradeNo)
 	if err != nil {
-		s.log.Warn("reconcile query failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+		s.log.WarnContext(ctx, "reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return s.rescheduleOrder(ctx, o.OutTradeNo)
 	}
 	cur, err := s.applyTrade(ctx, o.OutTradeNo, t)
@@ -64,11 +67,11 @@ func (s *Service) expire(ctx context.Context, o *Order) error {
 	confirmed := err == nil
 	if !confirmed {
 		if s.now().Before(o.ExpiresAt.Add(s.lastStep())) {
-			s.log.Warn("close at alipay failed; retrying", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+			s.log.WarnContext(ctx, "close at alipay failed; retrying", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 			return s.rescheduleOrder(ctx, o.OutTradeNo)
 		}
-		s.log.Warn("close at alipay failed past expiry; closing locally", "out_trade_no", o.OutTradeNo,
-			"code", string(ErrorCode(err)))
+		s.log.WarnContext(ctx, "close at alipay failed past expiry; closing locally", slog.String("out_trade_no", o.OutTradeNo),
+			slog.String("code", string(ErrorCode(err))))
 	}
 	var closed *Order
 	err = s.tx(ctx, func(q Queries) error {
@@ -217,7 +220,7 @@ func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	due := cur.AttemptedAt.Add(s.cfg.RefundQueryDelay)
 	switch {
 	case err != nil:
-		s.log.Warn("reconcile refund query failed", slog.String("out_trade_no", cur.OutTradeNo),
+		s.log.WarnContext(ctx, "reconcile refund query failed", slog.String("out_trade_no", cur.OutTradeNo),
 			slog.String("refund_no", cur.RefundNo), slog.String("code", string(ErrorCode(err))))
 	case res.Succeeded:
 		_, err = s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
@@ -269,7 +272,7 @@ func (s *Service) scheduleLateRefund(ctx context.Context, q Queries, o *Order) e
 		return nil
 	}
 	if err == nil {
-		s.log.Info("late payment: automatic refund scheduled", "out_trade_no", o.OutTradeNo, "refund_no", no)
+		s.log.InfoContext(ctx, "late payment: automatic refund scheduled", slog.String("out_trade_no", o.OutTradeNo), slog.String("refund_no", no))
 	}
 	return err
 }
