@@ -241,14 +241,14 @@ func TestDeliverTraced(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	e.create("wh-traced")
-	e.pay("wh-traced")
+	e.create("wh_traced")
+	e.pay("wh_traced")
 	ctx, change := tp.Tracer("test").Start(bg, "change")
-	if _, err := e.svc.Sync(ctx, "wh-traced"); err != nil {
+	if _, err := e.svc.Sync(ctx, "wh_traced"); err != nil {
 		t.Fatal(err)
 	}
 	change.End()
-	ev, err := e.store.GetEvent(bg, e.eventID("wh-traced", payment.EventPaymentSucceeded))
+	ev, err := e.store.GetEvent(bg, e.eventID("wh_traced", payment.EventPaymentSucceeded))
 	sc := change.SpanContext()
 	if err != nil || ev.TraceParent != "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-01" {
 		t.Fatalf("event traceparent %q, want the change's span %s: %v", ev.TraceParent, sc.SpanID(), err)
@@ -266,7 +266,7 @@ func TestDeliverTraced(t *testing.T) {
 		t.Errorf("delivery links %v, want the pass %s", l, pass.SpanContext().SpanID())
 	}
 	want := map[string]string{"f2fpay.event_id": ev.ID, "f2fpay.attempt": "1", "http.response.status_code": "200",
-		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh-traced"}
+		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh_traced"}
 	if got := spanAttrs(deliver); !mapHas(got, want) || deliver.Status().Code != codes.Unset || spanAttrs(pass)["f2fpay.deliveries"] != "1" {
 		t.Errorf("delivery %v %v, pass %v; want %v", got, deliver.Status(), spanAttrs(pass), want)
 	}
