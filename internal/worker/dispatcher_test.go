@@ -280,13 +280,13 @@ func TestDeliverTraced(t *testing.T) {
 		t.Errorf("an idle pass claimed %d and made %d spans", n, len(rec.Ended())-before)
 	}
 	e.recv.setStatus(func(int) int { return http.StatusServiceUnavailable })
-	e.paidEvent("wh-traced-503")
+	e.paidEvent("wh_traced_503")
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatalf("runOnce = %d", n)
 	}
 	var failed sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended() {
-		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh-traced-503" {
+		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh_traced_503" {
 			failed = s
 		}
 	}
