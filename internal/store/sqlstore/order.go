@@ -30,7 +30,8 @@ var (
 		status = ?, trade_no = ?, buyer_logon_id = ?, buyer_id = ?, qr_code = ?, cashier_token = ?,
 		notify_url = ?, metadata = ?, refunded_amount = ?, timeout_minutes = ?, late = ?, updated_at = ?,
 		expires_at = ?, paid_at = ?, closed_at = ?, notified = ?, next_check_at = ?, check_count = ?,
-		failure_code = ?, failure_sub_code = ?, failure_reason = ?, version = version + 1
+		failure_code = ?, failure_sub_code = ?, failure_reason = ?, store_id = ?, terminal_id = ?,
+		operator_id = ?, version = version + 1
 		WHERE id = ? AND version = ?`)
 	stOrderExists = define("orderExists", `SELECT 1 FROM orders WHERE id = ?`)
 	stDueOrders   = define("DueOrders", `SELECT `+orderCols+` FROM orders
@@ -115,7 +116,8 @@ func (q *queries) UpdateOrder(ctx context.Context, o *payment.Order) error {
 	n, err := q.exec(ctx, stUpdateOrder, o.TotalAmount, o.Subject, o.Body, o.Status, o.TradeNo,
 		o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta, o.RefundedAmount,
 		o.TimeoutMinutes, o.Late, o.UpdatedAt, o.ExpiresAt, o.PaidAt, o.ClosedAt, o.Notified,
-		o.NextCheckAt, o.CheckCount, o.FailureCode, o.FailureSubCode, o.FailureReason, o.ID, o.Version)
+		o.NextCheckAt, o.CheckCount, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID,
+		o.OperatorID, o.ID, o.Version)
 	if err != nil {
 		return err
 	}
