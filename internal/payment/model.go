@@ -61,7 +61,6 @@ type Order struct {
 	RefundedAmount Amount // sum of succeeded refunds
 	TimeoutMinutes int
 	// StoreID, TerminalID and OperatorID went to alipay.trade.precreate; "" = not given.
-	// They are fixed at creation: UpdateOrder does not write them.
 	StoreID, TerminalID, OperatorID string
 	Late                            bool // paid after it was closed locally
 	CreatedAt                       time.Time

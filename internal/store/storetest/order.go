@@ -66,8 +66,6 @@ func testOrderUpdate(t *testing.T, s payment.Store) {
 	o := mustInsertOrder(t, s, newOrder("app-a", "upd-1"))
 	want := fullOrder("upd-1")
 	want.ID, want.Version, want.CreatedAt = o.ID, o.Version, o.CreatedAt
-	// store_id, terminal_id and operator_id are fixed at creation: UpdateOrder keeps them.
-	want.StoreID, want.TerminalID, want.OperatorID = o.StoreID, o.TerminalID, o.OperatorID
 	must(t, "UpdateOrder", s.UpdateOrder(ctx, want))
 	if want.Version != 2 {
 		t.Errorf("Version after update = %d, want 2", want.Version)
