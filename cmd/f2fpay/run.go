@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 const usage = `f2fpay — Alipay Face-to-Face payment gateway
@@ -56,10 +58,14 @@ func fail(stderr io.Writer, format string, args ...any) int {
 }
 
 // newLogger builds the process logger: JSON for serve (unless log_format says text), text
-// for the interactive commands.
+// for the interactive commands; a line logged under a span carries its trace_id and span_id,
+// and OpenTelemetry's own errors (an unreachable collector) are logged through it.
 func newLogger(w io.Writer, format string) *slog.Logger {
+	var h slog.Handler = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(tracing.LogHandler(h))
+	tracing.LogErrors(log)
+	return log
 }

@@ -156,9 +156,15 @@ var envVars = []envVar{
 	{"BREAKER_FAILURES", plain, integer(func(c *Config) *int { return &c.Breaker.Failures })},
 	{"BREAKER_OPEN_FOR", plain, dur(func(c *Config) *time.Duration { return &c.Breaker.OpenFor })},
 	{"BREAKER_PROBES", plain, integer(func(c *Config) *int { return &c.Breaker.Probes })},
+	{"TRACING_ENDPOINT", plain, str(func(c *Config) *string { return &c.Tracing.Endpoint })},
+	{"TRACING_SAMPLE_RATIO", plain, float(func(c *Config) *float64 { return &c.Tracing.SampleRatio })},
+	{"TRACING_SERVICE_NAME", plain, str(func(c *Config) *string { return &c.Tracing.ServiceName })},
 	{"SHUTDOWN_DRAIN", plain, dur(func(c *Config) *time.Duration { return &c.Shutdown.Drain })},
 	{"SHUTDOWN_TIMEOUT", plain, dur(func(c *Config) *time.Duration { return &c.Shutdown.Timeout })},
 	{"DATA_DIR", plain, str(func(c *Config) *string { return &c.DataDir })},
+	{"RETENTION_AUDIT", plain, dur(func(c *Config) *time.Duration { return &c.Retention.Audit })},
+	{"RETENTION_INTERVAL", plain, dur(func(c *Config) *time.Duration { return &c.Retention.Interval })},
+	{"RETENTION_BATCH", plain, integer(func(c *Config) *int { return &c.Retention.Batch })},
 }
 
 // durations parses a comma-separated list of positive durations such as "15s,1m,5m".

@@ -71,7 +71,7 @@ func writeErrorStatus(c *gin.Context, status int, err error) {
 
 func writeErrorObject(c *gin.Context, status int, obj errorObject, err error) {
 	if obj.Code == payment.CodeInternal {
-		logFrom(c).Error("internal error", slog.String("request_id", obj.RequestID), slog.Any("err", err))
+		logFrom(c).ErrorContext(c.Request.Context(), "internal error", slog.String("request_id", obj.RequestID), slog.Any("err", err))
 	}
 	if d := retryAfterOf(err); d > 0 && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(d)))
