@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/payment"
@@ -74,5 +75,27 @@ func TestCharge(t *testing.T) {
 		http.StatusBadRequest, "INVALID_PARAMETER", "")
 	if _, err := b.store.GetOrder(context.Background(), "T_charge_bad"); err == nil {
 		t.Error("a refused charge request left an order")
+	}
+}
+
+// TestChargeOutlivesWriteTimeout: a held charge answers after the server's WriteTimeout
+// (75 s in serve, below the longest charge): the handler extends its own write deadline.
+func TestChargeOutlivesWriteTimeout(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.srv.Config.WriteTimeout = 2 * time.Second // set before any connection is accepted
+	code := b.authCode(t, sandbox.BehaviourPassword)
+	go func() {
+		time.Sleep(4 * time.Second) // the buyer confirms well after the server's write timeout
+		_, _ = b.sb.ConfirmAuthCode(code, sandbox.OutcomeSuccess)
+	}()
+	start := time.Now()
+	p, err := b.client.Charge(context.Background(), client.ChargeRequest{OutTradeNo: "T_charge_slow", TotalAmount: "9.90",
+		Subject: "till", AuthCode: code, TimeoutSeconds: 30}, client.ChargeOptions{})
+	if err != nil || p.Status != client.StatusPaid {
+		t.Fatalf("after %s: %+v, %v; want paid", time.Since(start), p, err)
+	}
+	if held := time.Since(start); held < 4*time.Second {
+		t.Fatalf("answered after %s, before the buyer confirmed", held)
 	}
 }

@@ -67,6 +67,7 @@ func (s *Service) Charge(ctx context.Context, clientID string, req ChargeRequest
 		Body: req.Body, Status: StatusPending, CashierToken: randomToken(32), NotifyURL: req.NotifyURL,
 		Metadata: req.Metadata, CreatedAt: now, UpdatedAt: now, ExpiresAt: deadline, NextCheckAt: &takeover,
 		Kind: KindBarcode, AuthCodeSHA256: authCodeDigest(req.AuthCode), TimeoutSeconds: req.TimeoutSeconds,
+		StoreID: req.StoreID, TerminalID: req.TerminalID, OperatorID: req.OperatorID,
 	}
 	if err := s.store.InsertOrder(ctx, o); err != nil {
 		if errors.Is(err, ErrDuplicate) { // a concurrent charge won the race
@@ -114,7 +115,8 @@ func (s *Service) repeatCharge(ctx context.Context, clientID string, o *Order, r
 func sameCharge(o *Order, r ChargeRequest) bool {
 	return o.Kind == KindBarcode && o.TotalAmount == r.TotalAmount && o.Subject == r.Subject && o.Body == r.Body &&
 		o.AuthCodeSHA256 == authCodeDigest(r.AuthCode) && o.TimeoutSeconds == r.TimeoutSeconds &&
-		o.NotifyURL == r.NotifyURL && maps.Equal(nonNil(o.Metadata), nonNil(r.Metadata))
+		o.NotifyURL == r.NotifyURL && o.StoreID == r.StoreID && o.TerminalID == r.TerminalID &&
+		o.OperatorID == r.OperatorID && maps.Equal(nonNil(o.Metadata), nonNil(r.Metadata))
 }
 
 // waitCharge reads a pending charge until it settles, its settle loop's cancels are over
@@ -161,7 +163,7 @@ func (s *Service) chargePoll() time.Duration {
 func (s *Service) settleCharge(ctx context.Context, ch Charger, o *Order, req ChargeRequest) {
 	res, err := ch.Pay(ctx, PayRequest{
 		OutTradeNo: o.OutTradeNo, TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
-		AuthCode: req.AuthCode, StoreID: req.StoreID, TerminalID: req.TerminalID, OperatorID: req.OperatorID,
+		AuthCode: req.AuthCode, StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 		NotifyURL: s.cfg.PublicURL + s.cfg.NotifyPath,
 	})
 	var e *Error

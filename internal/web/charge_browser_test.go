@@ -34,7 +34,8 @@ func TestBrowserConsoleCharge(t *testing.T) {
 			return err == nil
 		})
 	}()
-	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
+	// The form's answer waits for the charge to settle: a generous deadline on a loaded machine.
+	do(t, ctx, testutil.DefaultWait, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
 		chromedp.SendKeys(chromedp.ID("charge-amount"), "9.90"), chromedp.SendKeys(chromedp.ID("charge-subject"), "Cola"),
 		chromedp.SendKeys(chromedp.ID("charge-code"), code.AuthCode+"\r"))
 	eventually(t, ctx, `document.getElementById("order-kind") !== null && document.readyState === "complete"`)
@@ -59,7 +60,7 @@ func TestBrowserConsoleCharge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
 		chromedp.SendKeys(chromedp.ID("charge-amount"), "5.00"), chromedp.SendKeys(chromedp.ID("charge-subject"), "Chips"),
 		chromedp.SendKeys(chromedp.ID("charge-code"), poor.AuthCode+"\r"))
 	eventually(t, ctx, `document.getElementById("message") !== null && document.getElementById("charge-form") !== null`)
