@@ -56,6 +56,10 @@ type Payment struct {
 	Metadata       map[string]string `json:"metadata"`
 	// Late is true on a payment that arrived after the order was closed.
 	Late bool `json:"late,omitempty"`
+	// Kind is KindQR or KindBarcode (Charge); a barcode order has no QR fields.
+	Kind string `json:"kind,omitempty"`
+	// FailureReason is Alipay's reason when it refused a barcode charge.
+	FailureReason string `json:"failure_reason,omitempty"`
 }
 
 // CreateRequest asks for a new order. OutTradeNo, TotalAmount and Subject are required.

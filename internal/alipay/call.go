@@ -14,8 +14,12 @@ import (
 	"time"
 
 	"github.com/smartwalle/alipay/v3"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // Alipay result codes and sub codes this package acts on.
@@ -44,6 +48,9 @@ const maxSummary = 2000
 // the outcome is unknown. head is the alipay.Error embedded in rsp.
 func (c *Channel) call(ctx context.Context, outTradeNo string, p alipay.Param, rsp any, head *alipay.Error) error {
 	method := p.APIName()
+	ctx, span := tracing.Start(ctx, method, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("rpc.system", "alipay"), attribute.String("rpc.method", method), attribute.String("f2fpay.out_trade_no", outTradeNo)))
+	defer span.End()
 	start := time.Now()
 	sdkErr := c.client.Request(ctx, c.param(p), rsp)
 	err, signed := fold(method, head, sdkErr)
@@ -61,19 +68,29 @@ func (c *Channel) call(ctx context.Context, outTradeNo string, p alipay.Param, r
 		slog.String("method", method), slog.String("out_trade_no", outTradeNo),
 		slog.String("outcome", outcome), slog.Duration("duration", elapsed),
 	}
+	code := ""
+	if err == nil {
+		code = string(head.Code)
+	}
 	var pe *payment.Error
 	if errors.As(err, &pe) {
 		attrs = append(attrs, slog.String("alipay_code", pe.AlipayCode), slog.String("alipay_sub_code", pe.AlipaySubCode), slog.String("error", pe.Message))
+		code = pe.AlipayCode
+		span.SetAttributes(attribute.String("f2fpay.alipay.sub_code", pe.AlipaySubCode))
+	}
+	span.SetAttributes(attribute.String("f2fpay.alipay.code", code), attribute.String("f2fpay.alipay.outcome", outcome))
+	if outcome == outcomeUnknown { // a refusal is an answer, not a failure of the call
+		span.SetStatus(codes.Error, err.Error())
 	}
 	switch {
 	case !signed:
-		c.log.Error("alipay response failed signature verification", attrs...)
+		c.log.ErrorContext(ctx, "alipay response failed signature verification", attrs...)
 	case outcome == outcomeUnknown:
-		c.log.Warn("alipay call outcome unknown", attrs...)
+		c.log.WarnContext(ctx, "alipay call outcome unknown", attrs...)
 	case outcome == outcomeRejected:
-		c.log.Info("alipay call rejected", attrs...)
+		c.log.InfoContext(ctx, "alipay call rejected", attrs...)
 	default:
-		c.log.Debug("alipay call", attrs...)
+		c.log.DebugContext(ctx, "alipay call", attrs...)
 	}
 	if c.record != nil {
 		c.record(payment.ChannelCall{
@@ -186,7 +203,7 @@ func bizParams(p alipay.Param) string {
 	if err != nil {
 		return ""
 	}
-	return string(b)
+	return maskAuthCode(string(b)) // alipay.trade.pay: the buyer's payment code
 }
 
 // summary describes the answer for the Recorder.

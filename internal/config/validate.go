@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
@@ -84,6 +85,7 @@ func (c *Config) checkTuning() []error {
 	if c.Breaker.Failures < 0 || c.Breaker.Probes < 0 {
 		errs = append(errs, errors.New("breaker.failures and breaker.probes must not be negative"))
 	}
+	errs = append(errs, c.Tracing.check()...)
 	if _, err := c.Reconcile.TimeOfDay(); err != nil {
 		errs = append(errs, err)
 	}
@@ -132,4 +134,19 @@ func CheckProxies(proxies []string) error {
 func anyPort(addr string) bool {
 	_, port, err := net.SplitHostPort(addr)
 	return err == nil && port == "0"
+}
+
+// check refuses a collector URL the exporter could not post to and a ratio outside (0, 1].
+func (t TracingConfig) check() []error {
+	var errs []error
+	if t.Endpoint != "" {
+		u, err := url.Parse(t.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("tracing.endpoint must be an absolute http(s) URL of an OTLP/HTTP collector, e.g. http://otel-collector:4318"))
+		}
+	}
+	if t.SampleRatio < 0 || t.SampleRatio > 1 {
+		errs = append(errs, errors.New("tracing.sample_ratio must be above 0 and at most 1 (0 = the default, 1)"))
+	}
+	return errs
 }

@@ -70,7 +70,27 @@ type Order struct {
 	NextCheckAt    *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
 	CheckCount     int        // reconciler: queries made so far
 	Version        int64      // optimistic lock; stores bump it on every update
+
+	// Barcode payment (charge.go). Kind is KindQR or KindBarcode and never changes. A barcode
+	// order keeps the SHA-256 of the payment code it charged, never the code, and its
+	// timeout in seconds (ExpiresAt is its settle deadline); FailureCode, FailureSubCode and
+	// FailureReason are Alipay's code, sub code and sub message when Alipay refused it.
+	Kind           Kind
+	AuthCodeSHA256 string
+	TimeoutSeconds int
+	FailureCode    string
+	FailureSubCode string
+	FailureReason  string
 }
+
+// Kind is how the buyer pays an order.
+type Kind string
+
+// Order kinds.
+const (
+	KindQR      Kind = "qr"      // the buyer scans the merchant's QR (alipay.trade.precreate)
+	KindBarcode Kind = "barcode" // the till scans the buyer's payment code (alipay.trade.pay)
+)
 
 // RefundStatus is the state of one refund request.
 type RefundStatus string
@@ -121,6 +141,9 @@ type Event struct {
 	OutTradeNo string
 	CreatedAt  time.Time
 	Data       json.RawMessage // the payment or refund object, frozen at the time of the change
+	// TraceParent is the W3C traceparent of the change that wrote the event ("" outside a
+	// trace); its webhooks join that trace (docs/decisions.md, "Tracing").
+	TraceParent string
 }
 
 // Merchant is a merchant system holding API credentials (an app id and secrets); the client/ package, `f2fpay client` and the console's clients page all manage or use one.

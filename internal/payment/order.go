@@ -44,7 +44,7 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 		Subject: req.Subject, Body: req.Body, Status: StatusPending, CashierToken: randomToken(32),
 		NotifyURL: req.NotifyURL, Metadata: req.Metadata, TimeoutMinutes: req.TimeoutMinutes,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
-		NextCheckAt: &first,
+		NextCheckAt: &first, Kind: KindQR,
 	}
 	if err := s.store.InsertOrder(ctx, o); err != nil {
 		if errors.Is(err, ErrDuplicate) { // a concurrent create won the race
@@ -93,7 +93,7 @@ func (s *Service) precreate(ctx context.Context, o *Order) (*Order, error) {
 		ExpiresAt: o.ExpiresAt, NotifyURL: s.cfg.PublicURL + s.cfg.NotifyPath,
 	})
 	if err != nil {
-		s.log.Warn("precreate failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
+		s.log.WarnContext(ctx, "precreate failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return nil, err
 	}
 	var out *Order
@@ -167,7 +167,7 @@ func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (
 		case t.Status == TradeClosed && o.Status == StatusPending:
 			changed, err = s.markClosed(ctx, q, o)
 		case paid:
-			s.log.Error("alipay reports a paid trade with another amount", slog.String("out_trade_no", outTradeNo),
+			s.log.ErrorContext(ctx, "alipay reports a paid trade with another amount", slog.String("out_trade_no", outTradeNo),
 				slog.String("alipay_amount", t.TotalAmount.String()), slog.String("order_amount", o.TotalAmount.String()))
 		}
 		return err

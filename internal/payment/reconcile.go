@@ -24,12 +24,15 @@ const maxVerifyChecks = 12
 //
 // An unknown outcome is never decided: the order is checked again later.
 func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
+	if o.Kind == KindBarcode {
+		return s.reconcileCharge(ctx, o) // charge_settle.go
+	}
 	if o.Status != StatusPending {
 		return s.verifyClosed(ctx, o)
 	}
 	t, err := s.channel.Query(ctx, o.OutTradeNo)
 	if err != nil {
-		s.log.Warn("reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
+		s.log.WarnContext(ctx, "reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return s.rescheduleOrder(ctx, o.OutTradeNo)
 	}
 	cur, err := s.applyTrade(ctx, o.OutTradeNo, t)
@@ -60,10 +63,10 @@ func (s *Service) expire(ctx context.Context, o *Order) error {
 	confirmed := err == nil
 	if !confirmed {
 		if s.now().Before(o.ExpiresAt.Add(s.lastStep())) {
-			s.log.Warn("close at alipay failed; retrying", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
+			s.log.WarnContext(ctx, "close at alipay failed; retrying", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 			return s.rescheduleOrder(ctx, o.OutTradeNo)
 		}
-		s.log.Warn("close at alipay failed past expiry; closing locally", slog.String("out_trade_no", o.OutTradeNo),
+		s.log.WarnContext(ctx, "close at alipay failed past expiry; closing locally", slog.String("out_trade_no", o.OutTradeNo),
 			slog.String("code", string(ErrorCode(err))))
 	}
 	var closed *Order
@@ -162,7 +165,8 @@ func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	res, err := s.channel.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
 	switch {
 	case err != nil:
-		s.log.Warn("reconcile refund query failed", slog.String("out_trade_no", r.OutTradeNo), slog.String("refund_no", r.RefundNo), slog.String("code", string(ErrorCode(err))))
+		s.log.WarnContext(ctx, "reconcile refund query failed", slog.String("out_trade_no", r.OutTradeNo), slog.String("refund_no", r.RefundNo),
+			slog.String("code", string(ErrorCode(err))))
 	case res.Found && res.Succeeded:
 		_, err = s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
 		return err
@@ -209,7 +213,7 @@ func (s *Service) scheduleLateRefund(ctx context.Context, q Queries, o *Order) e
 		return nil
 	}
 	if err == nil {
-		s.log.Info("late payment: automatic refund scheduled", slog.String("out_trade_no", o.OutTradeNo), slog.String("refund_no", no))
+		s.log.InfoContext(ctx, "late payment: automatic refund scheduled", slog.String("out_trade_no", o.OutTradeNo), slog.String("refund_no", no))
 	}
 	return err
 }

@@ -30,6 +30,9 @@ type Config struct {
 	// which are otherwise refused when notify_url names a non-public IP literal
 	// (docs/security.md). The demo allows loopback.
 	WebhookAllowNetworks []netip.Prefix
+	// ChargePoll is how often a barcode charge waiting for the buyer is queried; default
+	// 3 s (docs/decisions.md, "Barcode payment: the settle rules").
+	ChargePoll time.Duration
 }
 
 // SecretBox seals client secrets at rest.

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
@@ -177,5 +180,38 @@ func TestUnknownPrecreateExpires(t *testing.T) {
 	r.runOnce(bg)
 	if o := e.order("rc-noqr"); o.Status != payment.StatusClosed || o.QRCode != "" {
 		t.Fatalf("order %+v", o)
+	}
+}
+
+// TestReconcilerPassTraced: a pass that claimed an order is a span with the order's Alipay
+// query and transaction below it; an idle pass makes none.
+func TestReconcilerPassTraced(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, envConfig{clock: clock})
+	e.sb.SetFaults(sandbox.Faults{Seed: 1, NotifyDrop: 1})
+	e.create("rc-traced")
+	e.pay("rc-traced")
+	rec := tracetest.NewSpanRecorder()
+	r := NewReconciler(e.svc, ReconcilerConfig{Clock: clock, TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
+	if n, _ := r.runOnce(bg); n != 0 || len(rec.Ended()) != 0 {
+		t.Fatalf("an idle pass claimed %d and made %d spans", n, len(rec.Ended()))
+	}
+	clock.Add(30 * time.Second)
+	if n, err := r.runOnce(bg); n != 1 || err != nil {
+		t.Fatalf("runOnce: %d, %v", n, err)
+	}
+	pass := spanNamed(t, rec, "reconciler.pass")
+	if a := spanAttrs(pass); a["f2fpay.orders"] != "1" || a["f2fpay.refunds"] != "0" {
+		t.Errorf("pass attributes %v", a)
+	}
+	var names []string
+	for _, s := range rec.Ended() {
+		if s.Parent().SpanID() == pass.SpanContext().SpanID() {
+			names = append(names, s.Name())
+		}
+	}
+	if !slices.Contains(names, "alipay.trade.query") || !slices.Contains(names, "db.transaction") {
+		t.Fatalf("children of the pass: %v; want the order's query and its transaction", names)
 	}
 }

@@ -29,7 +29,12 @@ import (
 	"database/sql"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // Dialect says how one database differs from the portable SQL of this package.
@@ -111,15 +116,22 @@ func (s *Store) Tx(ctx context.Context, fn func(q payment.Queries) error) error 
 // transact is the one way into a write transaction of the store, for Tx and for the
 // statement groups that must commit together (atomic) or alone (a standalone write):
 // grouped with GroupCommit, on a transaction of its own otherwise.
-func (q *queries) transact(ctx context.Context, fn func(q *queries) error) error {
-	if q.g != nil {
-		return q.g.run(ctx, fn)
+func (q *queries) transact(ctx context.Context, fn func(q *queries) error) (err error) {
+	if q.g == nil {
+		return runTx(ctx, q.d, q.pool, q.ps, fn)
 	}
-	return runTx(ctx, q.d, q.pool, q.ps, fn)
+	ctx, span := tracing.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", q.d.Name)))
+	defer func() { endTx(span, err) }()
+	return q.g.run(ctx, fn)
 }
 
-// runTx runs fn in a transaction on db, as Tx documents.
-func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q *queries) error) error {
+// runTx runs fn in a transaction on db, as Tx documents, in a span of its own when ctx is
+// traced (docs/decisions.md, "Tracing").
+func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q *queries) error) (err error) {
+	ctx, span := tracing.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", d.Name)))
+	defer func() { endTx(span, err) }()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.translate(err)
@@ -137,6 +149,14 @@ func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q 
 	}
 	done = true
 	return d.translate(tx.Commit())
+}
+
+// endTx ends a transaction's span: an error status unless it committed.
+func endTx(span trace.Span, err error) {
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
 }
 
 // dbtx is what *sql.DB and *sql.Tx share, so that one queries type serves both.
