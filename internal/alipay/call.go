@@ -25,6 +25,7 @@ import (
 // Alipay result codes and sub codes this package acts on.
 const (
 	codeSuccess     = "10000"
+	codeInProcess   = "10003"
 	codeUnknown     = "20000"
 	subSystemError  = "ACQ.SYSTEM_ERROR"
 	subNotExist     = "ACQ.TRADE_NOT_EXIST"
@@ -113,11 +114,13 @@ func fold(method string, head *alipay.Error, err error) (_ error, signed bool) {
 		return foldAnswer(method, *head), true
 	}
 	// The SDK hands back a response without a signature as an *alipay.Error. The real
-	// gateway leaves its isv.* errors unsigned, so an unsigned failure with a sub code is
-	// read as the business answer it claims to be; an unsigned "success" is never trusted.
+	// gateway leaves its gateway-level errors (isv.*, 40001-40006 but 40004) unsigned, so
+	// such an answer is read as the refusal it claims to be. Anything else unsigned, a
+	// business answer (40004 ACQ.*) or a "success" above all, is never trusted: its
+	// outcome is unknown (docs/decisions.md, "Which answers are unknown").
 	var ae *alipay.Error
 	if errors.As(err, &ae) && ae != nil {
-		if ae.Code != codeSuccess && ae.Code != "" && ae.SubCode != "" {
+		if gatewayLevel(string(ae.Code), ae.SubCode) {
 			return foldAnswer(method, *ae), true
 		}
 		return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: the response carried no signature", method), false
@@ -137,7 +140,7 @@ func foldAnswer(method string, h alipay.Error) error {
 		return nil
 	case code == "":
 		return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: the answer has no result code", method)
-	case code == codeUnknown || isSystemError(sub):
+	case code == codeUnknown || code == codeInProcess || isSystemError(sub):
 		return &payment.Error{
 			Code:          payment.CodeUpstreamUnavailable,
 			Message:       fmt.Sprintf("%s: outcome unknown (%s %s)", method, code, sub),
@@ -157,6 +160,22 @@ func foldAnswer(method string, h alipay.Error) error {
 		AlipaySubCode: sub,
 		AlipaySubMsg:  h.SubMsg,
 	}
+}
+
+// gatewayLevel reports an error Alipay's gateway gives before any business service sees
+// the call (and may leave unsigned): an isv.* sub code, or 40001, 40002, 40003, 40005 or
+// 40006. 40004 is the business services' code and always comes signed.
+func gatewayLevel(code, sub string) bool {
+	if sub == "" {
+		return false
+	}
+	switch code {
+	case "40001", "40002", "40003", "40005", "40006":
+		return true
+	case "40004":
+		return strings.HasPrefix(sub, "isv.")
+	}
+	return false
 }
 
 // isSystemError reports the sub codes that leave the outcome unknown: Alipay's system error

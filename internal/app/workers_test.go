@@ -44,7 +44,7 @@ func TestRetentionPurgeWired(t *testing.T) {
 		o.Clock = clock
 		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	})
-	if _, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "ret-1", TotalAmount: "1.00", Subject: "s"}); err != nil {
+	if _, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "ret_1", TotalAmount: "1.00", Subject: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond) // several purges with the nonce unexpired

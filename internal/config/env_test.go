@@ -189,8 +189,8 @@ func TestEnvMalformedValues(t *testing.T) {
 		"BREAKER_FAILURES": "five", "BREAKER_OPEN_FOR": "later", "BREAKER_PROBES": "x",
 		"RATE_LIMIT_AUTH_FAIL_RATE": "x", "RATE_LIMIT_AUTH_FAIL_BURST": "x", "RATE_LIMIT_IPV6_PREFIX": "/64",
 		"RATE_LIMIT_NOTIFY_FAIL_RATE": "often", "RATE_LIMIT_NOTIFY_FAIL_BURST": "2.5",
-		"RETENTION_AUDIT": "half a year", "RETENTION_INTERVAL": "-1m", "RETENTION_BATCH": "lots",
 		"TRACING_SAMPLE_RATIO": "half",
+		"RETENTION_AUDIT":      "half a year", "RETENTION_INTERVAL": "-1m", "RETENTION_BATCH": "lots",
 	} {
 		_, err := Load("", envOf(map[string]string{"F2FPAY_" + name: value}))
 		if err == nil || !strings.Contains(err.Error(), "F2FPAY_"+name+": want ") || !strings.Contains(err.Error(), value) {

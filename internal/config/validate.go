@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
@@ -57,6 +58,10 @@ func (c *Config) checkTuning() []error {
 	var errs []error
 	if c.LatePayment != "" && c.LatePayment != payment.LatePaymentRecord && c.LatePayment != payment.LatePaymentRefund {
 		errs = append(errs, errors.New("late_payment must be record or refund"))
+	}
+	if c.DefaultTimeout < 0 || c.DefaultTimeout > 2*time.Hour || (c.DefaultTimeout > 0 && c.DefaultTimeout < time.Minute) {
+		// An Alipay QR lives at most 2 hours (docs/decisions.md, "Store, terminal and operator").
+		errs = append(errs, errors.New("default_timeout must be between 1m and 2h"))
 	}
 	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, errors.New("log_format must be json or text"))

@@ -172,3 +172,27 @@ func TestValidateAcceptsTracing(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultTimeoutWithinQRLife: an Alipay QR lives at most 2 hours, so default_timeout
+// above that (or under a minute) is refused.
+func TestDefaultTimeoutWithinQRLife(t *testing.T) {
+	for _, d := range []time.Duration{30 * time.Second, 121 * time.Minute} {
+		c := &Config{DefaultTimeout: d}
+		if errs := c.checkTuning(); !containsErr(errs, "default_timeout") {
+			t.Errorf("default_timeout %s accepted: %v", d, errs)
+		}
+	}
+	c := &Config{DefaultTimeout: 2 * time.Hour}
+	if errs := c.checkTuning(); containsErr(errs, "default_timeout") {
+		t.Errorf("default_timeout 2h refused: %v", errs)
+	}
+}
+
+func containsErr(errs []error, s string) bool {
+	for _, e := range errs {
+		if strings.Contains(e.Error(), s) {
+			return true
+		}
+	}
+	return false
+}

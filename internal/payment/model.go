@@ -60,16 +60,18 @@ type Order struct {
 	Metadata       map[string]string
 	RefundedAmount Amount // sum of succeeded refunds
 	TimeoutMinutes int
-	Late           bool // paid after it was closed locally
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	ExpiresAt      time.Time
-	PaidAt         *time.Time
-	ClosedAt       *time.Time
-	Notified       bool       // a verified notification arrived for it
-	NextCheckAt    *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
-	CheckCount     int        // reconciler: queries made so far
-	Version        int64      // optimistic lock; stores bump it on every update
+	// StoreID, TerminalID and OperatorID went to alipay.trade.precreate; "" = not given.
+	StoreID, TerminalID, OperatorID string
+	Late                            bool // paid after it was closed locally
+	CreatedAt                       time.Time
+	UpdatedAt                       time.Time
+	ExpiresAt                       time.Time
+	PaidAt                          *time.Time
+	ClosedAt                        *time.Time
+	Notified                        bool       // a verified notification arrived for it
+	NextCheckAt                     *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
+	CheckCount                      int        // reconciler: queries made so far
+	Version                         int64      // optimistic lock; stores bump it on every update
 
 	// Barcode payment (charge.go). Kind is KindQR or KindBarcode and never changes. A barcode
 	// order keeps the SHA-256 of the payment code it charged, never the code, and its
@@ -118,7 +120,11 @@ type Refund struct {
 	SucceededAt   *time.Time
 	NextCheckAt   *time.Time // reconciler: when to query a pending refund next
 	CheckCount    int
-	Version       int64
+	// AttemptedAt is when the last alipay.trade.refund for it was sent; nil = never sent.
+	// A pending refund that was sent is failed only by a refund query asked at least
+	// Config.RefundQueryDelay after it (docs/decisions.md, "A refund with an unknown answer").
+	AttemptedAt *time.Time
+	Version     int64
 }
 
 // Event types (docs/api.md, Event).

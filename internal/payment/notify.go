@@ -219,6 +219,15 @@ func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Tra
 	}
 	if changed {
 		s.changed(out)
+	}
+	if refundedAtAlipay(t) && out.Status == StatusPaid {
+		// Alipay refunded the trade in full; a refund notification that would say so may
+		// never come (docs/decisions.md, "A trade paid, then refunded in full at Alipay").
+		if _, err := s.settleRefundedTrade(ctx, n.OutTradeNo); err != nil {
+			return "", err
+		}
+	}
+	if changed {
 		return "accepted", nil
 	}
 	return "duplicate", nil
@@ -232,6 +241,14 @@ func (s *Service) refundFromNotification(ctx context.Context, q Queries, o *Orde
 	r, err := q.GetRefund(ctx, o.OutTradeNo, n.OutBizNo)
 	if errors.Is(err, ErrNotFound) {
 		if amount <= 0 || !ValidID(n.OutBizNo) {
+			return false, nil
+		}
+		if o.RefundedAmount+amount > o.TotalAmount {
+			// The books already hold this money as refunded: a trade Alipay reported
+			// refunded in full was recorded before this refund's own notice arrived
+			// (settleRefundedTrade).
+			s.log.Warn("refund notice beyond the order's total ignored", slog.String("out_trade_no", o.OutTradeNo),
+				slog.String("refund_no", n.OutBizNo))
 			return false, nil
 		}
 		now := s.now()

@@ -29,6 +29,9 @@ type PaymentObject struct {
 	Kind Kind `json:"kind"`
 	// FailureReason is Alipay's reason when it refused a barcode charge.
 	FailureReason string `json:"failure_reason,omitempty"`
+	StoreID       string `json:"store_id,omitempty"`
+	TerminalID    string `json:"terminal_id,omitempty"`
+	OperatorID    string `json:"operator_id,omitempty"`
 }
 
 // RefundObject is the refund as the merchant API and webhooks show it (docs/api.md, Objects).
@@ -72,6 +75,7 @@ func PaymentView(o *Order, publicURL string) PaymentObject {
 		CashierURL: cashier, QRImageURL: qrImage, RefundedAmount: o.RefundedAmount,
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, PaidAt: o.PaidAt, ClosedAt: o.ClosedAt,
 		Metadata: meta, Late: o.Late, Kind: kind, FailureReason: o.FailureReason,
+		StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 	}
 }
 

@@ -75,7 +75,7 @@ func (h *Handler) renderOrder(c *gin.Context, status int, no, done, errMsg strin
 	}
 	v := orderView{pageData: h.consoleData(c, "Order "+no, "orders"), Order: o, Created: h.fmtTime(o.CreatedAt),
 		Expires: h.fmtTime(o.ExpiresAt), Refundable: o.TotalAmount - o.RefundedAmount,
-		RefundNo: "console-" + payment.RandomToken(12), Timeline: tl, Done: done, Error: errMsg}
+		RefundNo: "console_" + payment.RandomToken(12), Timeline: tl, Done: done, Error: errMsg}
 	if o.PaidAt != nil {
 		v.Paid = h.fmtTime(*o.PaidAt)
 	}

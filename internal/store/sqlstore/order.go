@@ -14,15 +14,15 @@ const orderCols = `id, client_id, out_trade_no, total_amount, subject, body, sta
 	buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url, metadata, refunded_amount,
 	timeout_minutes, late, created_at, updated_at, expires_at, paid_at, closed_at, notified,
 	next_check_at, check_count, version, kind, auth_code_sha256, timeout_seconds, failure_code,
-	failure_sub_code, failure_reason`
+	failure_sub_code, failure_reason, store_id, terminal_id, operator_id`
 
 var (
 	stInsertOrder = define("InsertOrder", `INSERT INTO orders (client_id, out_trade_no, total_amount,
 		subject, body, status, trade_no, buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url,
 		metadata, refunded_amount, timeout_minutes, late, created_at, updated_at, expires_at, paid_at,
 		closed_at, notified, next_check_at, check_count, version, kind, auth_code_sha256,
-		timeout_seconds, failure_code, failure_sub_code, failure_reason)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?)
+		timeout_seconds, failure_code, failure_sub_code, failure_reason, store_id, terminal_id, operator_id)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)
 		RETURNING id`)
 	stGetOrder        = define("GetOrder", `SELECT `+orderCols+` FROM orders WHERE out_trade_no = ?`)
 	stGetOrderByToken = define("GetOrderByToken", `SELECT `+orderCols+` FROM orders WHERE cashier_token = ?`)
@@ -30,7 +30,8 @@ var (
 		status = ?, trade_no = ?, buyer_logon_id = ?, buyer_id = ?, qr_code = ?, cashier_token = ?,
 		notify_url = ?, metadata = ?, refunded_amount = ?, timeout_minutes = ?, late = ?, updated_at = ?,
 		expires_at = ?, paid_at = ?, closed_at = ?, notified = ?, next_check_at = ?, check_count = ?,
-		failure_code = ?, failure_sub_code = ?, failure_reason = ?, version = version + 1
+		failure_code = ?, failure_sub_code = ?, failure_reason = ?, store_id = ?, terminal_id = ?,
+		operator_id = ?, version = version + 1
 		WHERE id = ? AND version = ?`)
 	stOrderExists = define("orderExists", `SELECT 1 FROM orders WHERE id = ?`)
 	stDueOrders   = define("DueOrders", `SELECT `+orderCols+` FROM orders
@@ -44,7 +45,8 @@ func scanOrder(s scanner) (*payment.Order, error) {
 		&o.TradeNo, &o.BuyerLogonID, &o.BuyerID, &o.QRCode, &o.CashierToken, &o.NotifyURL, &meta,
 		&o.RefundedAmount, &o.TimeoutMinutes, &o.Late, tm(&o.CreatedAt), tm(&o.UpdatedAt), tm(&o.ExpiresAt),
 		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version,
-		&o.Kind, &o.AuthCodeSHA256, &o.TimeoutSeconds, &o.FailureCode, &o.FailureSubCode, &o.FailureReason)
+		&o.Kind, &o.AuthCodeSHA256, &o.TimeoutSeconds, &o.FailureCode, &o.FailureSubCode, &o.FailureReason,
+		&o.StoreID, &o.TerminalID, &o.OperatorID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +76,7 @@ func (q *queries) InsertOrder(ctx context.Context, o *payment.Order) error {
 		o.Status, o.TradeNo, o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta,
 		o.RefundedAmount, o.TimeoutMinutes, o.Late, o.CreatedAt, o.UpdatedAt, o.ExpiresAt, o.PaidAt,
 		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount, kindOrQR(o.Kind), o.AuthCodeSHA256,
-		o.TimeoutSeconds, o.FailureCode, o.FailureSubCode, o.FailureReason)
+		o.TimeoutSeconds, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID, o.OperatorID)
 	if err != nil {
 		return err
 	}
@@ -114,7 +116,8 @@ func (q *queries) UpdateOrder(ctx context.Context, o *payment.Order) error {
 	n, err := q.exec(ctx, stUpdateOrder, o.TotalAmount, o.Subject, o.Body, o.Status, o.TradeNo,
 		o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta, o.RefundedAmount,
 		o.TimeoutMinutes, o.Late, o.UpdatedAt, o.ExpiresAt, o.PaidAt, o.ClosedAt, o.Notified,
-		o.NextCheckAt, o.CheckCount, o.FailureCode, o.FailureSubCode, o.FailureReason, o.ID, o.Version)
+		o.NextCheckAt, o.CheckCount, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID,
+		o.OperatorID, o.ID, o.Version)
 	if err != nil {
 		return err
 	}

@@ -115,23 +115,20 @@ func (s *Store) Tx(ctx context.Context, fn func(q payment.Queries) error) error 
 
 // transact is the one way into a write transaction of the store, for Tx and for the
 // statement groups that must commit together (atomic) or alone (a standalone write):
-// grouped with GroupCommit, on a transaction of its own otherwise.
+// grouped with GroupCommit, on a transaction of its own otherwise. Either way it is one
+// span when ctx is traced (docs/decisions.md, "Tracing").
 func (q *queries) transact(ctx context.Context, fn func(q *queries) error) (err error) {
-	if q.g == nil {
-		return runTx(ctx, q.d, q.pool, q.ps, fn)
-	}
 	ctx, span := tracing.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("db.system.name", q.d.Name)))
 	defer func() { endTx(span, err) }()
-	return q.g.run(ctx, fn)
+	if q.g != nil {
+		return q.g.run(ctx, fn)
+	}
+	return runTx(ctx, q.d, q.pool, q.ps, fn)
 }
 
-// runTx runs fn in a transaction on db, as Tx documents, in a span of its own when ctx is
-// traced (docs/decisions.md, "Tracing").
-func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q *queries) error) (err error) {
-	ctx, span := tracing.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("db.system.name", d.Name)))
-	defer func() { endTx(span, err) }()
+// runTx runs fn in a transaction on db, as Tx documents.
+func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q *queries) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.translate(err)

@@ -58,10 +58,10 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"Discrepancy", testDiscrepancy},
 		{"PaidOrders", testPaidOrders},
 		{"ReconSchedule", testReconSchedule},
-		// Retention: retention.go.
-		{"Retention", testRetention},
 		// Barcode orders (alipay.trade.pay): charge.go.
 		{"BarcodeOrder", testBarcodeOrder},
+		// Retention: retention.go.
+		{"Retention", testRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
