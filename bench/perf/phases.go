@@ -128,7 +128,7 @@ func phases(ctx context.Context, o options, s served, log io.Writer) (*result, e
 	}
 	r.sdk = load(ctx, o.workers, o.n, o.phase, func(ctx context.Context, i int) error {
 		rsp, err := sdk.TradePreCreate(ctx, alipay.TradePreCreate{Trade: alipay.Trade{
-			OutTradeNo: "perf-sdk-" + strconv.Itoa(i), TotalAmount: "9.90", Subject: "perf", ProductCode: "FACE_TO_FACE_PAYMENT"}})
+			OutTradeNo: "perf_sdk_" + strconv.Itoa(i), TotalAmount: "9.90", Subject: "perf", ProductCode: "FACE_TO_FACE_PAYMENT"}})
 		if err == nil && rsp.QRCode == "" {
 			err = fmt.Errorf("precreate: %s %s", rsp.Code, rsp.SubMsg)
 		}
@@ -139,7 +139,7 @@ func phases(ctx context.Context, o options, s served, log io.Writer) (*result, e
 	var mu sync.Mutex
 	var created []string // the orders the queries read
 	r.create = load(ctx, o.workers, o.n, o.phase, func(ctx context.Context, i int) error {
-		no := "perf-" + strconv.Itoa(i)
+		no := "perf_" + strconv.Itoa(i)
 		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "9.90", Subject: "perf"})
 		if err == nil {
 			mu.Lock()
@@ -204,11 +204,11 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func payAtOnce(ctx context.Context, o options, s served, c *client.Client, hc *http.Client, r *result, log io.Writer) error {
 	nos := make([]string, o.paid)
 	for i := range nos {
-		nos[i] = "perf-pay-" + strconv.Itoa(i)
+		nos[i] = "perf_pay_" + strconv.Itoa(i)
 	}
 	st := load(ctx, o.workers, o.paid, time.Minute, func(ctx context.Context, i int) error {
-		// A day: the sandbox's TimeScale (serve.go) shortens it to 24 minutes, well past the run.
-		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: nos[i], TotalAmount: "9.90", Subject: "perf", TimeoutMinutes: 1440})
+		// Two hours, the longest: the sandbox's TimeScale (serve.go) shortens it to 2 minutes, past the phase.
+		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: nos[i], TotalAmount: "9.90", Subject: "perf", TimeoutMinutes: 120})
 		if err == nil {
 			err = sandboxCall(ctx, hc, s.URL+"/sandbox/api/scan", s.AlipayAppID, nos[i])
 		}

@@ -41,7 +41,7 @@ func measureScale(ctx context.Context, o options, s served, st payment.Store, c 
 	}
 	f.queryP99 = q.pct(0.99)
 	cr := load(ctx, o.workers, o.n/2, o.phase, func(ctx context.Context, i int) error {
-		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "scale-" + tag + "-" + strconv.Itoa(i), TotalAmount: "9.90", Subject: "perf"})
+		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "scale_" + tag + "_" + strconv.Itoa(i), TotalAmount: "9.90", Subject: "perf"})
 		return err
 	})
 	f.createRate = cr.rate()
@@ -126,7 +126,7 @@ func scaleRun(ctx context.Context, o options, s served, log io.Writer) error {
 	var mu sync.Mutex
 	var nos []string
 	warm := load(ctx, o.workers, 500, time.Minute, func(ctx context.Context, i int) error {
-		no := "scale-base-" + strconv.Itoa(i)
+		no := "scale_base_" + strconv.Itoa(i)
 		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "9.90", Subject: "perf"})
 		if err == nil {
 			mu.Lock()
