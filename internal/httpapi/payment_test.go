@@ -121,7 +121,7 @@ func TestQuery(t *testing.T) {
 		t.Fatalf("sync query: %v %+v", err, p)
 	}
 	// Paid at the simulator; a sync query learns it even before the notification.
-	if _, err := b.sb.Pay(alipayAppID, "Q1", sandbox.OutcomeSuccess); err != nil {
+	if _, err := b.sb.Pay(b.alipayApp, "Q1", sandbox.OutcomeSuccess); err != nil {
 		t.Fatal(err)
 	}
 	if p, err = b.client.Query(ctx, "Q1", client.QueryOptions{Sync: true}); err != nil || p.Status != client.StatusPaid || p.TradeNo == "" {

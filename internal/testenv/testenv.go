@@ -38,7 +38,9 @@ type Options struct {
 	WrapChannel func(payment.Channel) payment.Channel
 	// WrapStore, when set, wraps the store the Service uses (counting its reads).
 	WrapStore func(payment.Store) payment.Store
-	Config    payment.Config // PublicURL is set to the notify endpoint's server
+	// Config is the Service's; an empty PublicURL is set to the stack's own notify endpoint,
+	// and a caller serving the notify endpoint itself (an HTTP layer's test) names its own.
+	Config payment.Config
 }
 
 // Env is the wired stack.
@@ -80,7 +82,9 @@ func New(t *testing.T, o Options) *Env {
 	}))
 	t.Cleanup(gw.Close)
 	cfg := o.Config
-	cfg.PublicURL = gw.URL
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = gw.URL
+	}
 	var st payment.Store = e.Store
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
