@@ -95,7 +95,7 @@ func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := fn(); err != nil {
-				r.log.Warn("reconcile failed; retried when the lease ends", what, key, slog.Any("err", err))
+				r.log.Warn("reconcile failed; retried when the lease ends", slog.String(what, key), slog.Any("err", err))
 			}
 		}()
 	}
