@@ -224,7 +224,7 @@ func writeDemoState(dataDir string, s demoState) error {
 func (d *demo) createFirstOrder(ctx context.Context) error {
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)
-	no := fmt.Sprintf("demo-%s-%x", time.Now().UTC().Format("20060102150405"), suffix)
+	no := fmt.Sprintf("demo_%s_%x", time.Now().UTC().Format("20060102150405"), suffix)
 	o, _, err := d.app.Service().Create(ctx, d.state.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "f2fpay demo order"})
 	if err != nil {
 		return fmt.Errorf("first demo order: %v", err)

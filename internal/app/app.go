@@ -24,6 +24,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/metrics"
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 	"github.com/f2fpay/f2fpay/internal/version"
 )
 
@@ -67,6 +68,7 @@ type App struct {
 	svc      *payment.Service
 	channel  *alipay.Channel
 	metrics  *metrics.Metrics
+	tracer   *tracing.Provider // spans of requests and worker passes; flushed by closeAll
 	notes    *notifier.Notifier
 	waiter   *drainWaiter
 	workers  []service
@@ -100,6 +102,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.log = slog.New(tracing.LogHandler(a.log.Handler())) // tracing.go
 	if o.Listener != nil {
 		a.served = append(a.served, served{ln: o.Listener})
 	}
@@ -112,6 +115,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.warnSecretFiles(o)
+	if err := a.buildTracer(); err != nil {
+		return nil, err
+	}
 	if err := a.buildCore(ctx, o); err != nil {
 		return nil, err
 	}
@@ -261,6 +267,7 @@ func (a *App) closeAll() {
 	if a.store != nil {
 		_ = a.store.Close()
 	}
+	a.flushTraces()
 }
 
 // errNotStartable is Start after Start or Stop.

@@ -19,7 +19,7 @@ import (
 func (w *world) createAndPay(ctx context.Context, c *client.Client, no string) error {
 	var err error
 	if !testutil.Until(ctx, func() bool {
-		_, _, err = c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 1440})
+		_, _, err = c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 120})
 		return err == nil
 	}) {
 		return fmt.Errorf("create %s: %w", no, err)
@@ -42,7 +42,7 @@ func TestCrash(t *testing.T) {
 	const orders, workers, minKills = 300, 8, 8
 	nos := make([]string, orders)
 	for i := range nos {
-		nos[i] = fmt.Sprintf("crash-%03d", i)
+		nos[i] = fmt.Sprintf("crash_%03d", i)
 	}
 	ctx := withTimeout(t, 3*time.Minute)
 	var next, killed atomic.Int64

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/httpapi"
@@ -55,6 +56,8 @@ type setupOptions struct {
 	trustedProxies []string
 	// notifyFail budgets unverified notifications (Service.SetNotifyFailBudget).
 	notifyFail payment.NotifyFailBudget
+	// tracerProvider traces the requests (a span recorder's).
+	tracerProvider trace.TracerProvider
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -83,7 +86,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	})
 	handler = httpapi.New(httpapi.Config{
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
-		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies,
+		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies, TracerProvider: o.tracerProvider,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sb))
 			if o.extra != nil {

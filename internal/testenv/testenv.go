@@ -38,9 +38,14 @@ type Options struct {
 	WrapChannel func(payment.Channel) payment.Channel
 	// WrapStore, when set, wraps the store the Service uses (counting its reads).
 	WrapStore func(payment.Store) payment.Store
+	// Store, when set, is the store to use instead of a fresh SQLite file (Env.Store is
+	// then nil; use Service.Store()). The test owns it.
+	Store payment.Store
 	// Config is the Service's; an empty PublicURL is set to the stack's own notify endpoint,
 	// and a caller serving the notify endpoint itself (an HTTP layer's test) names its own.
 	Config payment.Config
+	// SandboxRefundSpacing is the sandbox's Config.RefundSpacing (0: not enforced).
+	SandboxRefundSpacing time.Duration
 }
 
 // Env is the wired stack.
@@ -61,16 +66,20 @@ var (
 func New(t *testing.T, o Options) *Env {
 	t.Helper()
 	e := &Env{}
-	alipayCfg := e.startSandbox(t)
+	alipayCfg := e.startSandbox(t, o.SandboxRefundSpacing)
 	if o.ChannelTimeout != 0 {
 		alipayCfg.Timeout = o.ChannelTimeout
 	}
-	var err error
-	e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
+	var st payment.Store = o.Store
+	if st == nil {
+		var err error
+		e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Store.Close() })
+		st = e.Store
 	}
-	t.Cleanup(func() { e.Store.Close() })
 	var svcp atomic.Pointer[payment.Service]
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -85,7 +94,6 @@ func New(t *testing.T, o Options) *Env {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = gw.URL
 	}
-	var st payment.Store = e.Store
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}
@@ -101,12 +109,12 @@ func New(t *testing.T, o Options) *Env {
 
 // startSandbox starts the sandbox on httptest with a fresh app of the shared key, and
 // returns the Alipay settings of a gateway that uses it (a 5 s call timeout).
-func (e *Env) startSandbox(t *testing.T) config.AlipayConfig {
+func (e *Env) startSandbox(t *testing.T, spacing time.Duration) config.AlipayConfig {
 	t.Helper()
 	var sbh atomic.Pointer[sandbox.Sandbox]
 	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
 	t.Cleanup(sbSrv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL})
+	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL, RefundSpacing: spacing})
 	if err != nil {
 		t.Fatal(err)
 	}

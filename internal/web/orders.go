@@ -24,11 +24,13 @@ type orderRow struct {
 	Refunded   payment.Amount
 	Status     string
 	Created    string
+	Barcode    bool // a barcode charge (alipay.trade.pay), not a QR order
 }
 
 func (h *Handler) row(o *payment.Order) orderRow {
 	return orderRow{OutTradeNo: o.OutTradeNo, TradeNo: o.TradeNo, Client: o.ClientID, Subject: o.Subject,
-		Amount: o.TotalAmount, Refunded: o.RefundedAmount, Status: string(o.Status), Created: h.fmtTime(o.CreatedAt)}
+		Amount: o.TotalAmount, Refunded: o.RefundedAmount, Status: string(o.Status), Created: h.fmtTime(o.CreatedAt),
+		Barcode: o.Kind == payment.KindBarcode}
 }
 
 func (h *Handler) fmtTime(t time.Time) string { return t.In(h.loc).Format("2006-01-02 15:04:05") }

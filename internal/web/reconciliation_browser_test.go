@@ -36,7 +36,7 @@ func TestBrowserReconciliation(t *testing.T) {
 	nos = append(nos, lost.OutTradeNo)
 	rows := testenv.SandboxBillRows(t, b.sb, b.alipayApp, today, nos...)
 	rows[1].Amount = 3300 // the 32.00 payment, as a tampered or mistaken bill shows it
-	rows = append(rows, testenv.BillRow{TradeNo: "2026112922000000009999", OutTradeNo: "vending-0042", Amount: 500, At: time.Now()})
+	rows = append(rows, testenv.BillRow{TradeNo: "2026112922000000009999", OutTradeNo: "vending_0042", Amount: 500, At: time.Now()})
 	account := b.sb.SellerID(b.alipayApp) // the bill of the gateway's own Alipay account
 	zip := filepath.Join(t.TempDir(), account+"_"+strings.ReplaceAll(string(today), "-", "")+".csv.zip")
 	if err := os.WriteFile(zip, testenv.BillZip(t, account, today, rows), 0o600); err != nil {
@@ -61,7 +61,7 @@ func TestBrowserReconciliation(t *testing.T) {
 		t.Fatalf("the lost payment is %s", o.Status)
 	}
 	open := text(t, ctx, "#discrepancies")
-	for _, want := range []string{"amount_mismatch", nos[1], "32.00", "33.00", "unknown_order", "vending-0042"} {
+	for _, want := range []string{"amount_mismatch", nos[1], "32.00", "33.00", "unknown_order", "vending_0042"} {
 		if !strings.Contains(open, want) {
 			t.Errorf("discrepancies lack %q:\n%s", want, open)
 		}
@@ -80,7 +80,7 @@ func TestBrowserReconciliation(t *testing.T) {
 	}
 	screenshots(t, ctx, "console-reconciliation")
 
-	row := `//tr[contains(., "vending-0042")]`
+	row := `//tr[contains(., "vending_0042")]`
 	do(t, ctx, testutil.DefaultWait, chromedp.SendKeys(chromedp.Search(row+`//input[@name="note"]`), "the vending machines' own system"),
 		chromedp.Submit(chromedp.Search(row+`//form`)), chromedp.WaitVisible(chromedp.ID("message")))
 	eventually(t, ctx, `document.getElementById("open-count") !== null && document.getElementById("open-count").textContent === "1"`)
