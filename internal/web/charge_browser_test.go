@@ -3,7 +3,6 @@ package web_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -19,7 +18,7 @@ import (
 func TestBrowserConsoleCharge(t *testing.T) {
 	b := setup(t)
 	ctx := newBrowser(t)
-	do(t, ctx, 10*time.Second, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), adminPassword), chromedp.Submit(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("chart")))
 
@@ -34,7 +33,7 @@ func TestBrowserConsoleCharge(t *testing.T) {
 			return err == nil
 		})
 	}()
-	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
 		chromedp.SendKeys(chromedp.ID("charge-amount"), "9.90"), chromedp.SendKeys(chromedp.ID("charge-subject"), "Cola"),
 		chromedp.SendKeys(chromedp.ID("charge-code"), code.AuthCode+"\r"))
 	eventually(t, ctx, `document.getElementById("order-kind") !== null && document.readyState === "complete"`)
@@ -59,7 +58,7 @@ func TestBrowserConsoleCharge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Click(chromedp.CSS(`nav a[href="/admin/charge"]`)), chromedp.WaitVisible(chromedp.ID("charge-form")),
 		chromedp.SendKeys(chromedp.ID("charge-amount"), "5.00"), chromedp.SendKeys(chromedp.ID("charge-subject"), "Chips"),
 		chromedp.SendKeys(chromedp.ID("charge-code"), poor.AuthCode+"\r"))
 	eventually(t, ctx, `document.getElementById("message") !== null && document.getElementById("charge-form") !== null`)
