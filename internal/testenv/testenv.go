@@ -70,7 +70,7 @@ func New(t *testing.T, o Options) *Env {
 	if o.ChannelTimeout != 0 {
 		alipayCfg.Timeout = o.ChannelTimeout
 	}
-	var st payment.Store = o.Store
+	st := o.Store
 	if st == nil {
 		var err error
 		e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))

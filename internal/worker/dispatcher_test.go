@@ -241,14 +241,14 @@ func TestDeliverTraced(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	e.create("wh-traced")
-	e.pay("wh-traced")
+	e.create("wh_traced")
+	e.pay("wh_traced")
 	ctx, change := tp.Tracer("test").Start(bg, "change")
-	if _, err := e.svc.Sync(ctx, "wh-traced"); err != nil {
+	if _, err := e.svc.Sync(ctx, "wh_traced"); err != nil {
 		t.Fatal(err)
 	}
 	change.End()
-	ev, err := e.store.GetEvent(bg, e.eventID("wh-traced", payment.EventPaymentSucceeded))
+	ev, err := e.store.GetEvent(bg, e.eventID("wh_traced", payment.EventPaymentSucceeded))
 	sc := change.SpanContext()
 	if err != nil || ev.TraceParent != "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-01" {
 		t.Fatalf("event traceparent %q, want the change's span %s: %v", ev.TraceParent, sc.SpanID(), err)
@@ -266,7 +266,7 @@ func TestDeliverTraced(t *testing.T) {
 		t.Errorf("delivery links %v, want the pass %s", l, pass.SpanContext().SpanID())
 	}
 	want := map[string]string{"f2fpay.event_id": ev.ID, "f2fpay.attempt": "1", "http.response.status_code": "200",
-		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh-traced"}
+		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh_traced"}
 	if got := spanAttrs(deliver); !mapHas(got, want) || deliver.Status().Code != codes.Unset || spanAttrs(pass)["f2fpay.deliveries"] != "1" {
 		t.Errorf("delivery %v %v, pass %v; want %v", got, deliver.Status(), spanAttrs(pass), want)
 	}
@@ -280,13 +280,13 @@ func TestDeliverTraced(t *testing.T) {
 		t.Errorf("an idle pass claimed %d and made %d spans", n, len(rec.Ended())-before)
 	}
 	e.recv.setStatus(func(int) int { return http.StatusServiceUnavailable })
-	e.paidEvent("wh-traced-503")
+	e.paidEvent("wh_traced_503")
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatalf("runOnce = %d", n)
 	}
 	var failed sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended() {
-		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh-traced-503" {
+		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh_traced_503" {
 			failed = s
 		}
 	}
@@ -317,7 +317,7 @@ func spanNamed(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.
 func spanAttrs(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, a := range s.Attributes() {
-		m[string(a.Key)] = a.Value.Emit()
+		m[string(a.Key)] = a.Value.String()
 	}
 	return m
 }
