@@ -30,7 +30,7 @@ func TestDeliverSigned(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
-	id := e.paidEvent("wh-signed")
+	id := e.paidEvent("wh_signed")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	if n, err := d.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce = %d, %v; want 1 delivery", n, err)
@@ -73,7 +73,7 @@ func TestRetrySchedule(t *testing.T) {
 		}
 		return http.StatusNoContent
 	})
-	id := e.paidEvent("wh-retry")
+	id := e.paidEvent("wh_retry")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	for i := 0; i < 5; i++ {
 		if n, err := d.runOnce(bg); n != 1 || err != nil {
@@ -117,7 +117,7 @@ func TestDeadThenResend(t *testing.T) {
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
 	e.recv.setStatus(func(int) int { return http.StatusInternalServerError })
-	id := e.paidEvent("wh-dead")
+	id := e.paidEvent("wh_dead")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	for i := 0; i <= len(DefaultSchedule); i++ {
 		if n, _ := d.runOnce(bg); n != 1 {
@@ -154,7 +154,7 @@ func TestDeadThenResend(t *testing.T) {
 func TestNoEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{noEndpoint: true})
-	id := e.paidEvent("wh-none")
+	id := e.paidEvent("wh_none")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks()})
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatal("not claimed")
@@ -176,7 +176,7 @@ func TestTwoDispatchersAndCrashedClaim(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	var ids []string
 	for i := range 12 {
-		ids = append(ids, e.paidEvent("wh-two-"+strconv.Itoa(i)))
+		ids = append(ids, e.paidEvent("wh_two_"+strconv.Itoa(i)))
 	}
 	crashed, err := e.store.ClaimDeliveries(bg, "crashed-worker", clock.Now(), clock.Now().Add(40*time.Second), 2)
 	if err != nil || len(crashed) != 2 {
@@ -222,7 +222,7 @@ func TestWakeAndStop(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Poll: time.Hour})
 	d.Start(bg)
-	id := e.paidEvent("wh-wake")
+	id := e.paidEvent("wh_wake")
 	waitFor(t, "webhook after wake-up", func() bool { return len(e.recv.got()) == 1 })
 	if _, err := e.svc.ResendEvent(bg, e.clientID, id); err != nil {
 		t.Fatal(err)

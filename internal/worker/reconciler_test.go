@@ -109,7 +109,7 @@ func TestLatePaymentRefunded(t *testing.T) {
 	if o.Status != payment.StatusRefunded || o.RefundedAmount != o.TotalAmount {
 		t.Fatalf("after reconcile: %+v", o)
 	}
-	rf, err := e.store.GetRefund(bg, "rc_late", "late-rc-late")
+	rf, err := e.store.GetRefund(bg, "rc_late", "late-rc_late")
 	if err != nil || rf.Status != payment.RefundSucceeded {
 		t.Fatalf("refund %+v, %v", rf, err)
 	}
