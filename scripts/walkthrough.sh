@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One payment against a running `f2fpay demo`, with curl and openssl only: every merchant API
-# request is signed by hand (SPEC §2.1), the buyer pays through the sandbox, and the order is
+# request is signed by hand (docs/api.md, Authentication), the buyer pays through the sandbox, and the order is
 # polled until paid. Usage: scripts/walkthrough.sh [path/to/demo.json]
 set -euo pipefail
 demo=${1:-./f2fpay-data/demo.json}

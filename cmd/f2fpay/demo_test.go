@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -186,5 +185,5 @@ func errCode(err error) string {
 	if err == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("%s", client.ErrorCode(err))
+	return client.ErrorCode(err)
 }

@@ -82,7 +82,6 @@ func TestDoctorDemo(t *testing.T) {
 	}
 	stop()
 	code, report = doctorOutput(t, nil, "--data-dir", dir)
-	lines = checkLines(report)
 	if code != 1 || !strings.Contains(report, "✗ gateway") || !strings.Contains(report, "✗ /health") || !strings.Contains(report, "✓ database") {
 		t.Fatalf("doctor against the stopped demo: exit %d\n%s", code, report)
 	}

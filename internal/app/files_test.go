@@ -24,9 +24,10 @@ func TestWarnsAboutExposedSecretFiles(t *testing.T) {
 		"admin.hash": 0o600, "alipay.pub": 0o644}
 	for name, mode := range files {
 		content := "SECRET-CONTENT-" + name
-		if name == "f2fpay.yaml" {
+		switch name {
+		case "f2fpay.yaml":
 			content = "master_key: SECRET-CONTENT\n"
-		} else if name == "old.db" {
+		case "old.db":
 			content = ""
 		}
 		if err := os.WriteFile(p(name), []byte(content), 0o600); err != nil {

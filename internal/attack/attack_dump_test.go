@@ -23,10 +23,21 @@ func dumpDB(t *testing.T, dir string) dump {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	d := dump{}
+	for _, table := range tableNames(t, db) {
+		d[table] = dumpTable(t, db, table)
+	}
+	return d
+}
+
+// tableNames lists the database's tables, closing its rows before the tables are read.
+func tableNames(t *testing.T, db *sql.DB) []string {
+	t.Helper()
 	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
 	var tables []string
 	for rows.Next() {
 		var name string
@@ -35,12 +46,10 @@ func dumpDB(t *testing.T, dir string) dump {
 		}
 		tables = append(tables, name)
 	}
-	rows.Close()
-	d := dump{}
-	for _, table := range tables {
-		d[table] = dumpTable(t, db, table)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
-	return d
+	return tables
 }
 
 func dumpTable(t *testing.T, db *sql.DB, table string) []string {

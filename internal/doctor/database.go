@@ -36,7 +36,7 @@ func (d *doctor) checkDatabase(ctx context.Context) {
 	defer cancel()
 	var st migration.Status
 	var err error
-	where := "PostgreSQL"
+	var where string // the database, for the messages
 	if path := config.SQLitePath(dsn); path != "" {
 		where = "SQLite " + path
 		if st, err = sqlite.Inspect(ctx, path); errors.Is(err, fs.ErrNotExist) {

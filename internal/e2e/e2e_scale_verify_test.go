@@ -99,10 +99,10 @@ func (c *cluster) countScale(ctx context.Context, cl *client.Client, orders int)
 				x.firstMismatch = fmt.Sprintf("(first: %s gateway %s, sandbox %s)", no, got, want)
 			}
 		}
-		switch {
-		case p.Status == "refunded":
+		switch p.Status {
+		case "refunded":
 			x.Refunded++
-		case p.Status == "paid":
+		case "paid":
 			x.Paid++
 			if fen(p.RefundedAmount) > 0 {
 				x.PartlyRefunded++

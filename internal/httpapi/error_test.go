@@ -47,7 +47,7 @@ func TestCreateWhileBreakerOpen(t *testing.T) {
 	if err != nil || secs < 1 || secs > int(openFor/time.Second) {
 		t.Fatalf("Retry-After %q, want whole seconds in 1..%d", r.header.Get("Retry-After"), int(openFor/time.Second))
 	}
-	if tr, ok := b.sb.Trade(alipayAppID, "brk_2"); ok {
+	if tr, ok := b.sb.Trade(b.alipayApp, "brk_2"); ok {
 		t.Fatalf("the create while open reached the sandbox: %+v", tr)
 	}
 }

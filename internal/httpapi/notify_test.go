@@ -59,7 +59,7 @@ func TestUnverifiedNotificationBudget(t *testing.T) {
 	}
 
 	// The simulator notifies from the same loopback source, which is over its budget.
-	if _, err := b.sb.Pay(alipayAppID, p.OutTradeNo, "success"); err != nil {
+	if _, err := b.sb.Pay(b.alipayApp, p.OutTradeNo, "success"); err != nil {
 		t.Fatal(err)
 	}
 	b.waitStatus(t, p.OutTradeNo, payment.StatusPaid)

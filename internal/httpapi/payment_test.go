@@ -121,7 +121,7 @@ func TestQuery(t *testing.T) {
 		t.Fatalf("sync query: %v %+v", err, p)
 	}
 	// Paid at the simulator; a sync query learns it even before the notification.
-	if _, err := b.sb.Pay(alipayAppID, "Q1", sandbox.OutcomeSuccess); err != nil {
+	if _, err := b.sb.Pay(b.alipayApp, "Q1", sandbox.OutcomeSuccess); err != nil {
 		t.Fatal(err)
 	}
 	if p, err = b.client.Query(ctx, "Q1", client.QueryOptions{Sync: true}); err != nil || p.Status != client.StatusPaid || p.TradeNo == "" {
@@ -256,10 +256,10 @@ func TestCreateFollowsAlipayRules(t *testing.T) {
 	if p["store_id"] != "S_01" || p["terminal_id"] != "T-9" || p["operator_id"] != "op7" {
 		t.Fatalf("payment object %s lacks store_id/terminal_id/operator_id", r.body)
 	}
-	if _, err := b.sb.Scan(alipayAppID, "A_1"); err != nil {
+	if _, err := b.sb.Scan(b.alipayApp, "A_1"); err != nil {
 		t.Fatal(err)
 	}
-	tr, _ := b.sb.Trade(alipayAppID, "A_1")
+	tr, _ := b.sb.Trade(b.alipayApp, "A_1")
 	if tr.StoreID != "S_01" || tr.TerminalID != "T-9" || tr.OperatorID != "op7" {
 		t.Fatalf("alipay.trade.precreate did not carry them: trade %+v", tr)
 	}

@@ -25,7 +25,7 @@ func TestPayRefundClose(t *testing.T) {
 	_, err := b.client.Refund(ctx, client.RefundRequest{OutTradeNo: "F1", RefundNo: "R0", RefundAmount: "1.00"})
 	wantClientError(t, err, http.StatusUnprocessableEntity, client.CodeUnprocessable)
 
-	if _, err := b.sb.Pay(alipayAppID, "F1", sandbox.OutcomeSuccess); err != nil {
+	if _, err := b.sb.Pay(b.alipayApp, "F1", sandbox.OutcomeSuccess); err != nil {
 		t.Fatal(err)
 	}
 	b.waitStatus(t, "F1", payment.StatusPaid)
@@ -72,7 +72,7 @@ func TestPayRefundClose(t *testing.T) {
 	if err != nil || closed.Status != client.StatusClosed || closed.ClosedAt == nil {
 		t.Fatalf("close: %v %+v", err, closed)
 	}
-	if _, err := b.sb.Pay(alipayAppID, "F2", sandbox.OutcomeSuccess); err == nil {
+	if _, err := b.sb.Pay(b.alipayApp, "F2", sandbox.OutcomeSuccess); err == nil {
 		t.Fatal("the simulator still lets the closed order's QR be paid")
 	}
 	if closed, err = b.client.Close(ctx, "F2"); err != nil || closed.Status != client.StatusClosed {
@@ -135,7 +135,7 @@ func TestConcurrentRefunds(t *testing.T) {
 	if _, _, err := b.client.Create(ctx, createReq("C1", "10.00")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.sb.Pay(alipayAppID, "C1", sandbox.OutcomeSuccess); err != nil {
+	if _, err := b.sb.Pay(b.alipayApp, "C1", sandbox.OutcomeSuccess); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := b.client.Query(ctx, "C1", client.QueryOptions{Sync: true}); err != nil || p.Status != client.StatusPaid {

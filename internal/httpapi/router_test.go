@@ -3,18 +3,12 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,55 +16,27 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/f2fpay/f2fpay/client"
-	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/httpapi"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
-	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/testenv"
 	"github.com/f2fpay/f2fpay/internal/testutil"
 )
-
-const alipayAppID = "2021000000000001"
-
-// The app key pair is expensive to generate; every test shares one.
-var (
-	keyOnce               sync.Once
-	appPrivPEM, appPubPEM string
-)
-
-func appKeys(t testing.TB) (string, string) {
-	t.Helper()
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			panic(err)
-		}
-		pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-		if err != nil {
-			panic(err)
-		}
-		appPrivPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		appPubPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
-	})
-	return appPrivPEM, appPubPEM
-}
 
 // testBundle is one gateway on httptest with real SQLite, the real Alipay channel and the
 // simulator mounted under /sandbox on the same server.
 type testBundle struct {
-	srv     *httptest.Server
-	svc     *payment.Service
-	store   *sqlite.Store
-	sb      *sandbox.Sandbox
-	appID   string
-	secret  string
-	client  *client.Client
-	changes chan *payment.Order // every committed order change (Service.OnChange)
+	srv   *httptest.Server
+	svc   *payment.Service
+	store *sqlite.Store
+	sb    *sandbox.Sandbox
+	// alipayApp is the Alipay app id the gateway uses with the simulator.
+	alipayApp string
+	appID     string
+	secret    string
+	client    *client.Client
+	changes   chan *payment.Order // every committed order change (Service.OnChange)
 }
 
 type setupOptions struct {
@@ -101,43 +67,13 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		f(&o)
 	}
 	ctx := context.Background()
-	priv, pub := appKeys(t)
-
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-
-	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
-	if err := sb.RegisterApp(alipayAppID, pub); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := alipay.New(alipay.Config{AppID: alipayAppID, PrivateKey: priv,
-		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: srv.URL + "/sandbox/gateway.do"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var channel payment.Channel = ch
-	if o.wrapChannel != nil {
-		channel = o.wrapChannel(ch)
-	}
-	var svcStore payment.Store = st
-	if o.wrapStore != nil {
-		svcStore = o.wrapStore(st)
-	}
-	svc := payment.NewService(svcStore, channel, box, nil, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
+	// The core as f2fpay builds it; the notifications come to this package's endpoint.
+	env := testenv.New(t, testenv.Options{WrapChannel: o.wrapChannel, WrapStore: o.wrapStore,
+		Config: payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}})
+	sb, svc := env.Sandbox, env.Service
 	if o.notifyFail != nil {
 		svc.SetNotifyFailBudget(o.notifyFail)
 	}
@@ -162,7 +98,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{srv: srv, svc: svc, store: st, sb: sb, appID: cl.AppID, secret: secret,
+	return &testBundle{srv: srv, svc: svc, store: env.Store, sb: sb, alipayApp: env.AppID, appID: cl.AppID, secret: secret,
 		client: client.New(srv.URL, cl.AppID, secret), changes: changes}
 }
 

@@ -58,7 +58,7 @@ func ended(t *testing.T, rec *tracetest.SpanRecorder, name string, match func(sd
 func attrsOf(s sdktrace.ReadOnlySpan) map[string]string {
 	m := map[string]string{}
 	for _, a := range s.Attributes() {
-		m[string(a.Key)] = a.Value.Emit()
+		m[string(a.Key)] = a.Value.String()
 	}
 	return m
 }

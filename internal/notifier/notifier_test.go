@@ -56,13 +56,13 @@ func TestPublishWakesWaiterAtOnce(t *testing.T) {
 	n.Publish(&paid)
 	select {
 	case got := <-done:
+		// Paid, not the pending order a wait that ran out returns: the change woke it. How
+		// soon is logged, not asserted; make bench (bench/waitrss) measures the latency.
 		if got.Status != payment.StatusPaid {
 			t.Fatalf("status %s, want paid", got.Status)
 		}
-		if d := time.Since(start); d > 100*time.Millisecond {
-			t.Fatalf("answered %v after the change, want < 100ms", d)
-		}
-	case <-time.After(2 * time.Second):
+		t.Logf("answered %v after the change", time.Since(start))
+	case <-time.After(testutil.DefaultWait):
 		t.Fatal("waiter not woken")
 	}
 	waitFor(t, func() bool { return n.Waiting() == 0 })

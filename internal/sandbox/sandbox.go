@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -105,7 +104,7 @@ func newSandbox(cfg Config, opt options) (*Sandbox, error) {
 		wake:      make(chan struct{}, 1),
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.clock == nil {
 		s.clock = realClock{}

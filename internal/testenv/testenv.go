@@ -40,8 +40,10 @@ type Options struct {
 	WrapStore func(payment.Store) payment.Store
 	// Store, when set, is the store to use instead of a fresh SQLite file (Env.Store is
 	// then nil; use Service.Store()). The test owns it.
-	Store  payment.Store
-	Config payment.Config // PublicURL is set to the notify endpoint's server
+	Store payment.Store
+	// Config is the Service's; an empty PublicURL is set to the stack's own notify endpoint,
+	// and a caller serving the notify endpoint itself (an HTTP layer's test) names its own.
+	Config payment.Config
 	// SandboxRefundSpacing is the sandbox's Config.RefundSpacing (0: not enforced).
 	SandboxRefundSpacing time.Duration
 }
@@ -68,7 +70,7 @@ func New(t *testing.T, o Options) *Env {
 	if o.ChannelTimeout != 0 {
 		alipayCfg.Timeout = o.ChannelTimeout
 	}
-	var st payment.Store = o.Store
+	st := o.Store
 	if st == nil {
 		var err error
 		e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
@@ -89,7 +91,9 @@ func New(t *testing.T, o Options) *Env {
 	}))
 	t.Cleanup(gw.Close)
 	cfg := o.Config
-	cfg.PublicURL = gw.URL
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = gw.URL
+	}
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}

@@ -27,7 +27,7 @@ func TestBrowserConsoleRefund(t *testing.T) {
 		}
 	}
 	ctx := newBrowser(t)
-	do(t, ctx, 10*time.Second, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), adminPassword), chromedp.Submit(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("chart")))
 	if n := text(t, ctx, "#today-count"); n != "5" {
@@ -38,7 +38,7 @@ func TestBrowserConsoleRefund(t *testing.T) {
 	}
 	screenshots(t, ctx, "console-dashboard")
 
-	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`nav a[href="/admin/orders"]`)), chromedp.WaitVisible(chromedp.ID("filters")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Click(chromedp.CSS(`nav a[href="/admin/orders"]`)), chromedp.WaitVisible(chromedp.ID("filters")),
 		chromedp.SendKeys(chromedp.CSS(`#filters input[name="q"]`), target), chromedp.Submit(chromedp.ID("filters")))
 	// The unfiltered list shows the order too: wait for the search's own page.
 	searched := `location.search.indexOf("q=") >= 0 && document.readyState === "complete" && document.getElementById("filters") !== null`
@@ -46,7 +46,7 @@ func TestBrowserConsoleRefund(t *testing.T) {
 	if rows := value(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("table.orders tbody tr").length`)); rows != 1 {
 		t.Fatalf("search shows %d rows, want 1", rows)
 	}
-	do(t, ctx, 10*time.Second, chromedp.Click(chromedp.CSS(`a[href="/admin/orders/`+target+`"]`)),
+	do(t, ctx, testutil.DefaultWait, chromedp.Click(chromedp.CSS(`a[href="/admin/orders/`+target+`"]`)),
 		chromedp.WaitVisible(chromedp.ID("refund-form")),
 		chromedp.SendKeys(chromedp.ID("amount"), "1.00"), chromedp.SendKeys(chromedp.ID("reason"), "browser test"),
 		chromedp.Submit(chromedp.ID("refund-form")), // the confirm() is accepted
@@ -83,7 +83,7 @@ func TestBrowserLoginLockout(t *testing.T) {
 	b := setup(t)
 	ctx := newBrowser(t)
 	try := func(password string) string {
-		do(t, ctx, 10*time.Second, chromedp.Navigate(b.url+"/admin/login"), chromedp.WaitVisible(chromedp.ID("password")),
+		do(t, ctx, testutil.DefaultWait, chromedp.Navigate(b.url+"/admin/login"), chromedp.WaitVisible(chromedp.ID("password")),
 			chromedp.SendKeys(chromedp.ID("password"), password), chromedp.Submit(chromedp.ID("login")),
 			chromedp.WaitVisible(chromedp.ID("message")))
 		return text(t, ctx, "#message")
@@ -104,12 +104,12 @@ func TestBrowserCSRFRefused(t *testing.T) {
 	b := setup(t)
 	p := b.order(t, "2.00")
 	ctx := newBrowser(t)
-	do(t, ctx, 10*time.Second, chromedp.Navigate(b.url+"/admin/login"), chromedp.WaitVisible(chromedp.ID("password")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Navigate(b.url+"/admin/login"), chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), adminPassword), chromedp.Submit(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("chart")),
 		chromedp.Navigate(b.url+"/admin/orders/"+p.OutTradeNo), chromedp.WaitVisible(chromedp.ID("close-form")))
 	value(t, ctx, chromedp.Evaluate[bool](`document.querySelector("#close-form input[name=csrf]").remove() || true`))
-	do(t, ctx, 10*time.Second, chromedp.Submit(chromedp.ID("close-form")), chromedp.WaitVisible(chromedp.ID("message")))
+	do(t, ctx, testutil.DefaultWait, chromedp.Submit(chromedp.ID("close-form")), chromedp.WaitVisible(chromedp.ID("message")))
 	if msg := text(t, ctx, "#message"); !strings.Contains(msg, "CSRF") {
 		t.Fatalf("message %q, want a CSRF refusal", msg)
 	}

@@ -3,7 +3,6 @@ package web_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -19,7 +18,7 @@ import (
 func TestBrowserConsoleCharge(t *testing.T) {
 	b := setup(t)
 	ctx := newBrowser(t)
-	do(t, ctx, 10*time.Second, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), adminPassword), chromedp.Submit(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("chart")))
 

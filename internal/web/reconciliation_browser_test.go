@@ -12,6 +12,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/testenv"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // TestBrowserReconciliation: an operator opens the reconciliation page from the console's
@@ -33,23 +34,24 @@ func TestBrowserReconciliation(t *testing.T) {
 	lost := b.order(t, "12.80")
 	b.pay(t, lost.OutTradeNo)
 	nos = append(nos, lost.OutTradeNo)
-	rows := testenv.SandboxBillRows(t, b.sb, alipayAppID, today, nos...)
+	rows := testenv.SandboxBillRows(t, b.sb, b.alipayApp, today, nos...)
 	rows[1].Amount = 3300 // the 32.00 payment, as a tampered or mistaken bill shows it
 	rows = append(rows, testenv.BillRow{TradeNo: "2026112922000000009999", OutTradeNo: "vending_0042", Amount: 500, At: time.Now()})
-	zip := filepath.Join(t.TempDir(), "20880000000000000156_"+strings.ReplaceAll(string(today), "-", "")+".csv.zip")
-	if err := os.WriteFile(zip, testenv.BillZip(t, "20880000000000000156", today, rows), 0o600); err != nil {
+	account := b.sb.SellerID(b.alipayApp) // the bill of the gateway's own Alipay account
+	zip := filepath.Join(t.TempDir(), account+"_"+strings.ReplaceAll(string(today), "-", "")+".csv.zip")
+	if err := os.WriteFile(zip, testenv.BillZip(t, account, today, rows), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	ctx := newBrowser(t)
-	do(t, ctx, 10*time.Second, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
+	do(t, ctx, testutil.DefaultWait, chromedp.Navigate(b.url+"/admin"), chromedp.WaitVisible(chromedp.ID("password")),
 		chromedp.SendKeys(chromedp.ID("password"), adminPassword), chromedp.Submit(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("chart")),
 		chromedp.Click(chromedp.CSS(`nav a[href="/admin/reconciliation"]`)), chromedp.WaitVisible(chromedp.ID("upload-form")))
 	if got := text(t, ctx, "#runs"); !strings.Contains(got, "No reconciliation yet") {
 		t.Fatalf("runs before any: %q", got)
 	}
-	do(t, ctx, 20*time.Second, chromedp.SetValue(chromedp.ID("upload-date"), string(today)),
+	do(t, ctx, testutil.DefaultWait, chromedp.SetValue(chromedp.ID("upload-date"), string(today)),
 		chromedp.SetUploadFiles(chromedp.ID("bill"), []string{zip}), chromedp.Submit(chromedp.ID("upload-form")),
 		chromedp.WaitVisible(chromedp.ID("message")))
 	if msg := text(t, ctx, "#message"); !strings.Contains(msg, "completed") {
@@ -79,7 +81,7 @@ func TestBrowserReconciliation(t *testing.T) {
 	screenshots(t, ctx, "console-reconciliation")
 
 	row := `//tr[contains(., "vending_0042")]`
-	do(t, ctx, 10*time.Second, chromedp.SendKeys(chromedp.Search(row+`//input[@name="note"]`), "the vending machines' own system"),
+	do(t, ctx, testutil.DefaultWait, chromedp.SendKeys(chromedp.Search(row+`//input[@name="note"]`), "the vending machines' own system"),
 		chromedp.Submit(chromedp.Search(row+`//form`)), chromedp.WaitVisible(chromedp.ID("message")))
 	eventually(t, ctx, `document.getElementById("open-count") !== null && document.getElementById("open-count").textContent === "1"`)
 	if msg := text(t, ctx, "#message"); msg != "Discrepancy acknowledged." {

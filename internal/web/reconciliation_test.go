@@ -19,7 +19,7 @@ import (
 // sandboxBill fetches the sandbox's bill of day (its control API serves today too).
 func (b *testBundle) sandboxBill(t *testing.T, day payment.BillDay) []byte {
 	t.Helper()
-	resp, err := http.Get(b.url + "/sandbox/api/bill?app_id=" + alipayAppID + "&date=" + string(day))
+	resp, err := http.Get(b.url + "/sandbox/api/bill?app_id=" + b.alipayApp + "&date=" + string(day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +93,9 @@ func TestReconciliationConsole(t *testing.T) {
 		t.Fatalf("resolved discrepancy not listed with its order:\n%s", all)
 	}
 
-	rows := append(testenv.SandboxBillRows(t, b.sb, alipayAppID, today, p.OutTradeNo),
+	rows := append(testenv.SandboxBillRows(t, b.sb, b.alipayApp, today, p.OutTradeNo),
 		testenv.BillRow{TradeNo: "2026112922000000000001", OutTradeNo: "other_pos_7", Amount: 1200, At: time.Now()})
-	foreign := testenv.BillZip(t, "20880000000000000156", today, rows)
+	foreign := testenv.BillZip(t, b.sb.SellerID(b.alipayApp), today, rows)
 	if resp, body := upload(t, hc, b, csrf, today, foreign); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("second upload: %d\n%s", resp.StatusCode, body)
 	}

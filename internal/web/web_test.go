@@ -2,15 +2,10 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,42 +15,23 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/f2fpay/f2fpay/client"
-	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/httpapi"
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
-	"github.com/f2fpay/f2fpay/internal/secretbox"
-	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/testenv"
 	"github.com/f2fpay/f2fpay/internal/web"
 )
 
 const (
-	alipayAppID   = "2021000000000042"
 	adminPassword = "correct horse battery staple"
 )
 
 var (
-	keyOnce           sync.Once
-	appPriv, appPub   string
 	hashOnce          sync.Once
 	adminPasswordHash string
 	orderSeq          atomic.Int64
 )
-
-func appKeys() (string, string) {
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		der, _ := x509.MarshalPKCS8PrivateKey(k)
-		pub, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
-		appPriv = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		appPub = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
-	})
-	return appPriv, appPub
-}
 
 func passwordHash() string {
 	hashOnce.Do(func() {
@@ -76,51 +52,32 @@ func (c *offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c.of
 // testBundle is the whole gateway on httptest: SQLite, the real Alipay channel against the
 // simulator (mounted under /sandbox on the same server), the notifier, the API and the pages.
 type testBundle struct {
-	srv    *httptest.Server
-	url    string
-	svc    *payment.Service
-	store  payment.Store
-	sb     *sandbox.Sandbox
-	notes  *notifier.Notifier
-	clock  *offsetClock
-	client *client.Client
-	appID  string
-	secret string
+	srv   *httptest.Server
+	url   string
+	svc   *payment.Service
+	store payment.Store
+	sb    *sandbox.Sandbox
+	// alipayApp is the Alipay app id the gateway uses with the simulator.
+	alipayApp string
+	notes     *notifier.Notifier
+	clock     *offsetClock
+	client    *client.Client
+	appID     string
+	secret    string
 }
 
-func setup(t testing.TB) *testBundle {
+func setup(t *testing.T) *testBundle {
 	t.Helper()
 	ctx := context.Background()
-	priv, pub := appKeys()
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
-	if err := sb.RegisterApp(alipayAppID, pub); err != nil {
-		t.Fatal(err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ch, err := alipay.New(alipay.Config{AppID: alipayAppID, PrivateKey: priv,
-		AlipayPublicKey: sb.AlipayPublicKeyPEM(), GatewayURL: srv.URL + "/sandbox/gateway.do",
-		Recorder: func(c payment.ChannelCall) { _ = st.InsertChannelCall(context.Background(), &c) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The core as f2fpay builds it (the channel records its calls and is the bill source);
+	// the notifications come to the merchant API's endpoint on srv.
 	clock := &offsetClock{}
-	svc := payment.NewService(st, ch, box, clock, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
-	svc.SetBillSource(ch)
+	env := testenv.New(t, testenv.Options{Clock: clock,
+		Config: payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}})
+	st, sb, svc := env.Store, env.Sandbox, env.Service
 	notes := notifier.New(st)
 	svc.OnChange(notes.Publish)
 	pages, err := web.New(web.Config{Service: svc, Notifier: notes, MerchantName: "Test Shop", AdminPasswordHash: passwordHash()})
@@ -135,7 +92,7 @@ func setup(t testing.TB) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testBundle{srv: srv, url: srv.URL, svc: svc, store: st, sb: sb, notes: notes, clock: clock,
+	return &testBundle{srv: srv, url: srv.URL, svc: svc, store: st, sb: sb, alipayApp: env.AppID, notes: notes, clock: clock,
 		client: client.New(srv.URL, cl.AppID, secret), appID: cl.AppID, secret: secret}
 }
 
@@ -167,7 +124,7 @@ func (b *testBundle) expiringOrder(t testing.TB, left time.Duration) *client.Pay
 // pay pays the order as a buyer would, through the simulator.
 func (b *testBundle) pay(t testing.TB, outTradeNo string) {
 	t.Helper()
-	if _, err := b.sb.Pay(alipayAppID, outTradeNo, sandbox.OutcomeSuccess); err != nil {
+	if _, err := b.sb.Pay(b.alipayApp, outTradeNo, sandbox.OutcomeSuccess); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 )
 
-var schedule = []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
-
 // TestReconcilerSchedule: an unpaid order is queried at the schedule's times from creation,
 // then every last step until expiry, then closed at Alipay (QR dead) and locally.
 func TestReconcilerSchedule(t *testing.T) {

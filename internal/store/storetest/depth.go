@@ -35,11 +35,9 @@ func testQueueDepths(t *testing.T, s payment.Store) {
 		}
 		must(t, "InsertRefund", s.InsertRefund(ctx, r))
 	}
-	var ids []string
 	for i := range 3 {
 		e := newEvent("app-a", "qd000", payment.EventPaymentSucceeded, i)
 		must(t, "InsertEvent", s.InsertEvent(ctx, e))
-		ids = append(ids, e.ID)
 	}
 	equal(t, "at +2m", depths(s, at(2*time.Minute)), payment.QueueDepths{WebhooksPending: 3, OrdersDue: 2, RefundsPending: 2})
 	equal(t, "at t0", depths(s, t0).OrdersDue, int64(0))

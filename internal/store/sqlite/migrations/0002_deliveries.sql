@@ -1,4 +1,4 @@
--- Webhook delivery state of every outbox event, and every attempt (issue 5).
+-- Webhook delivery state of every outbox event, and every attempt (docs/decisions.md, Reconciler and webhooks).
 
 CREATE TABLE deliveries (
     event_id        TEXT    PRIMARY KEY REFERENCES events (id),

@@ -1,4 +1,4 @@
--- Cursors of outbox relays (the NATS publisher, issue 7): how far each has published, and
+-- Cursors of outbox relays (the NATS publisher): how far each has published, and
 -- which instance holds the relay's lease.
 
 CREATE TABLE relay_cursors (
