@@ -26,7 +26,7 @@ func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
 	if o.Status != StatusPending {
 		return s.verifyClosed(ctx, o)
 	}
-	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	if err != nil {
 		s.log.Warn("reconcile query failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
 		return s.rescheduleOrder(ctx, o.OutTradeNo)
@@ -46,7 +46,7 @@ func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
 
 // expire closes an expired pending order at Alipay and locally.
 func (s *Service) expire(ctx context.Context, o *Order) error {
-	err := s.channel.Close(ctx, o.OutTradeNo)
+	err := s.channelFor(o).Close(ctx, o.OutTradeNo)
 	var e *Error
 	if errors.As(err, &e) && e.AlipaySubCode == "ACQ.TRADE_STATUS_ERROR" {
 		// Paid (or closed) at Alipay in the meantime: record what Alipay says.
@@ -92,7 +92,7 @@ func (s *Service) expire(ctx context.Context, o *Order) error {
 
 // verifyClosed is the final query of an order closed without Alipay's confirmation.
 func (s *Service) verifyClosed(ctx context.Context, o *Order) error {
-	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	if err == nil {
 		if _, err = s.applyTrade(ctx, o.OutTradeNo, t); err != nil {
 			return err
@@ -158,7 +158,11 @@ func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	if r.Status != RefundPending {
 		return s.rescheduleRefund(ctx, r)
 	}
-	res, err := s.channel.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
+	ch, err := s.channelOf(ctx, r.OutTradeNo)
+	if err != nil {
+		return err
+	}
+	res, err := ch.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
 	switch {
 	case err != nil:
 		s.log.Warn("reconcile refund query failed", "out_trade_no", r.OutTradeNo, "refund_no", r.RefundNo, "code", string(ErrorCode(err)))

@@ -91,12 +91,16 @@ func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error)
 	if err != nil || cur.Status != RefundPending {
 		return cur, err
 	}
-	res, err := s.channel.Refund(ctx, RefundRequest{OutTradeNo: cur.OutTradeNo, RefundNo: cur.RefundNo, Amount: cur.Amount, Reason: cur.Reason})
+	ch, err := s.channelOf(ctx, cur.OutTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	res, err := ch.Refund(ctx, RefundRequest{OutTradeNo: cur.OutTradeNo, RefundNo: cur.RefundNo, Amount: cur.Amount, Reason: cur.Reason})
 	switch {
 	case err == nil && res.Succeeded:
 		return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 	case err == nil || IsUnknownOutcome(err):
-		res, qerr := s.channel.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
+		res, qerr := ch.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
 		if qerr == nil && res.Found && res.Succeeded {
 			return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 		}

@@ -19,6 +19,7 @@ type CreateRequest struct {
 	TimeoutMinutes int // 0 = default
 	NotifyURL      string
 	Metadata       map[string]string
+	Channel        string // ChannelAlipay (default, "") or ChannelWeChat
 }
 
 // Validate checks every field; errors are INVALID_PARAMETER naming the field.
