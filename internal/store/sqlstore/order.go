@@ -13,14 +13,14 @@ import (
 const orderCols = `id, client_id, out_trade_no, total_amount, subject, body, status, trade_no,
 	buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url, metadata, refunded_amount,
 	timeout_minutes, late, created_at, updated_at, expires_at, paid_at, closed_at, notified,
-	next_check_at, check_count, version`
+	next_check_at, check_count, version, channel`
 
 var (
 	stInsertOrder = define("InsertOrder", `INSERT INTO orders (client_id, out_trade_no, total_amount,
 		subject, body, status, trade_no, buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url,
 		metadata, refunded_amount, timeout_minutes, late, created_at, updated_at, expires_at, paid_at,
-		closed_at, notified, next_check_at, check_count, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)
+		closed_at, notified, next_check_at, check_count, version, channel)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)
 		RETURNING id`)
 	stGetOrder        = define("GetOrder", `SELECT `+orderCols+` FROM orders WHERE out_trade_no = ?`)
 	stGetOrderByToken = define("GetOrderByToken", `SELECT `+orderCols+` FROM orders WHERE cashier_token = ?`)
@@ -41,7 +41,7 @@ func scanOrder(s scanner) (*payment.Order, error) {
 	err := s.Scan(&o.ID, &o.ClientID, &o.OutTradeNo, &o.TotalAmount, &o.Subject, &o.Body, &o.Status,
 		&o.TradeNo, &o.BuyerLogonID, &o.BuyerID, &o.QRCode, &o.CashierToken, &o.NotifyURL, &meta,
 		&o.RefundedAmount, &o.TimeoutMinutes, &o.Late, tm(&o.CreatedAt), tm(&o.UpdatedAt), tm(&o.ExpiresAt),
-		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version)
+		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version, &o.Channel)
 	if err != nil {
 		return nil, err
 	}
@@ -70,11 +70,11 @@ func (q *queries) InsertOrder(ctx context.Context, o *payment.Order) error {
 	id, err := q.id(ctx, stInsertOrder, o.ClientID, o.OutTradeNo, o.TotalAmount, o.Subject, o.Body,
 		o.Status, o.TradeNo, o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta,
 		o.RefundedAmount, o.TimeoutMinutes, o.Late, o.CreatedAt, o.UpdatedAt, o.ExpiresAt, o.PaidAt,
-		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount)
+		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount, payment.OrderChannel(o))
 	if err != nil {
 		return err
 	}
-	o.ID, o.Version = id, 1
+	o.ID, o.Version, o.Channel = id, 1, payment.OrderChannel(o)
 	return nil
 }
 
