@@ -22,6 +22,7 @@ type createPaymentBody struct {
 	TimeoutMinutes int               `json:"timeout_minutes"`
 	NotifyURL      string            `json:"notify_url"`
 	Metadata       map[string]string `json:"metadata"`
+	Channel        string            `json:"channel"`
 }
 
 type outTradeNoBody struct {
@@ -69,7 +70,7 @@ func (s *server) createPayment(c *gin.Context) {
 	}
 	o, created, err := s.svc.Create(c.Request.Context(), clientOf(c).AppID, payment.CreateRequest{
 		OutTradeNo: in.OutTradeNo, TotalAmount: amount, Subject: in.Subject, Body: in.Body,
-		TimeoutMinutes: in.TimeoutMinutes, NotifyURL: in.NotifyURL, Metadata: in.Metadata,
+		TimeoutMinutes: in.TimeoutMinutes, NotifyURL: in.NotifyURL, Metadata: in.Metadata, Channel: in.Channel,
 	})
 	if err != nil {
 		writeError(c, err)
