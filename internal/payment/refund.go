@@ -100,9 +100,13 @@ func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error)
 	case err == nil && res.Succeeded:
 		return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 	case err == nil || IsUnknownOutcome(err):
+		accepted := err == nil && res.Accepted
 		res, qerr := ch.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
 		if qerr == nil && res.Found && res.Succeeded {
 			return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
+		}
+		if accepted {
+			return cur, nil // pending; settled by its notification or the reconciler
 		}
 		if err == nil {
 			err = Errorf(CodeUpstreamUnavailable, "alipay accepted the refund but has not confirmed it yet; repeat the request or query the refund")

@@ -145,7 +145,8 @@ func (ch *Channel) RefundQuery(ctx context.Context, outTradeNo, refundNo string)
 }
 
 func refundResult(rf *Refund) *payment.RefundResult {
-	out := &payment.RefundResult{Found: true, Succeeded: rf.Status == RefundSuccess, Amount: rf.Refund}
+	out := &payment.RefundResult{Found: true, Succeeded: rf.Status == RefundSuccess, Amount: rf.Refund,
+		Accepted: rf.Status == RefundProcessing || rf.Status == RefundAbnormal}
 	if out.Succeeded {
 		out.SucceededAt = rf.SuccessTime
 	}

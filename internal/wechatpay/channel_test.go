@@ -84,7 +84,7 @@ func TestChannelAgainstSandbox(t *testing.T) {
 
 	rreq := payment.RefundRequest{OutTradeNo: "f2fchan00001", RefundNo: "f2fchan00001-r1", Amount: 300, Reason: "退货"}
 	res, err := ch.Refund(ctx, rreq)
-	if err != nil || !res.Found || res.Succeeded || res.Amount != 300 {
+	if err != nil || !res.Found || res.Succeeded || !res.Accepted || res.Amount != 300 {
 		t.Fatalf("refund: %+v %v", res, err)
 	}
 	if res, err := ch.Refund(ctx, rreq); err != nil || res.Amount != 300 {
