@@ -86,9 +86,14 @@ type testBundle struct {
 	client *client.Client
 	appID  string
 	secret string
+	wechat *wechatSetup // nil unless setupWith(t, true)
 }
 
-func setup(t testing.TB) *testBundle {
+func setup(t testing.TB) *testBundle { t.Helper(); return setupWith(t, false) }
+
+// setupWith is setup, with the WeChat Pay channel against the WeChat sandbox (mounted under
+// /sandbox/wechat on the same server) when wechat is set.
+func setupWith(t testing.TB, wechat bool) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	priv, pub := appKeys()
@@ -121,6 +126,10 @@ func setup(t testing.TB) *testBundle {
 	clock := &offsetClock{}
 	svc := payment.NewService(st, ch, box, clock, payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}, nil)
 	svc.SetBillSource(ch)
+	var wx *wechatSetup
+	if wechat {
+		wx = addWeChat(t, svc, st, srv.URL)
+	}
 	notes := notifier.New(st)
 	svc.OnChange(notes.Publish)
 	pages, err := web.New(web.Config{Service: svc, Notifier: notes, MerchantName: "Test Shop", AdminPasswordHash: passwordHash()})
@@ -128,7 +137,14 @@ func setup(t testing.TB) *testBundle {
 		t.Fatal(err)
 	}
 	handler = httpapi.New(httpapi.Config{Service: svc, Waiter: notes, Extra: func(e *gin.Engine) {
-		e.Any("/sandbox/*path", gin.WrapH(sb))
+		var sandboxes http.Handler = sb
+		if wx != nil {
+			mux := http.NewServeMux()
+			mux.Handle("/sandbox/wechat/", wx.sb)
+			mux.Handle("/", sb)
+			sandboxes = mux
+		}
+		e.Any("/sandbox/*path", gin.WrapH(sandboxes))
 		pages.Mount(e)
 	}})
 	cl, secret, err := svc.CreateMerchant(ctx, "test", "")
@@ -136,7 +152,7 @@ func setup(t testing.TB) *testBundle {
 		t.Fatal(err)
 	}
 	return &testBundle{srv: srv, url: srv.URL, svc: svc, store: st, sb: sb, notes: notes, clock: clock,
-		client: client.New(srv.URL, cl.AppID, secret), appID: cl.AppID, secret: secret}
+		client: client.New(srv.URL, cl.AppID, secret), appID: cl.AppID, secret: secret, wechat: wx}
 }
 
 // order creates a pending order through the merchant API.
