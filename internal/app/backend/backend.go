@@ -168,7 +168,9 @@ const WeChatNotifyPath = "/notify/wechat"
 // still verifying notifications itself.
 func newWeChat(o Options, log *slog.Logger, st payment.Store) (*wechatpay.Channel, payment.Channel, error) {
 	wc := WeChatClientConfig(o.WeChat)
-	wc.Clock, wc.Logger = o.Clock, log.With(slog.String("component", "wechatpay"))
+	// Signatures carry the wall clock's time, which WeChat Pay checks (5 minutes), whatever
+	// clock the service runs on.
+	wc.Logger = log.With(slog.String("component", "wechatpay"))
 	wc.Recorder = func(c payment.ChannelCall) { _ = st.InsertChannelCall(context.Background(), &c) }
 	client, err := wechatpay.New(wc)
 	if err != nil {
