@@ -1,4 +1,4 @@
-// Command bench is issue 4's load test of the rate limiter. On a loopback-only gateway
+// Command bench is the load test of the rate limiter (docs/BENCHMARKS.md). On a loopback-only gateway
 // (the real HTTP stack, SQLite, the simulator as Alipay) a probe client queries its order
 // at a steady pace, first alone, then while a flooding client sends as fast as it can.
 // The flooder offers -flood-rate requests per second (default 1000, 20x its limit), or as

@@ -7,29 +7,22 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
+	"net"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/f2fpay/f2fpay/internal/alipay"
-	"github.com/f2fpay/f2fpay/internal/httpapi"
-	"github.com/f2fpay/f2fpay/internal/notifier"
+	"github.com/f2fpay/f2fpay/internal/app"
+	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
-	"github.com/f2fpay/f2fpay/internal/store/sqlite"
-	"github.com/f2fpay/f2fpay/internal/worker"
 )
 
-// The gateway the examples talk to, started by TestMain: a real f2fpay (SQLite, the Alipay
-// channel over the SDK, the payment service, the webhook dispatcher and the merchant API)
-// with the Alipay simulator mounted under /sandbox on the same server.
+// The gateway the examples talk to, started by TestMain: a real f2fpay built by internal/app
+// (SQLite, the Alipay channel over the SDK, the payment service, the workers and the
+// merchant API) with the Alipay simulator mounted under /sandbox on the same server.
 var (
 	gatewayURL    string // base URL of the merchant API
 	appID         string // the examples' merchant API client
@@ -45,7 +38,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "client examples: cannot start the gateway:", err)
 		code = 1
 	} else {
-		gw, gatewayURL, appID, secret, webhookSecret = g, g.srv.URL, g.appID, g.secrets.API, g.secrets.Webhook
+		gw, gatewayURL, appID, secret, webhookSecret = g, g.url(), g.appID, g.secrets.API, g.secrets.Webhook
 		code = m.Run()
 		g.close()
 	}
@@ -54,19 +47,18 @@ func TestMain(m *testing.M) {
 
 const exampleAlipayApp = "2021000000000077"
 
-// exampleGateway is the in-process gateway of the examples. It is built here rather than
-// with internal/testenv because Example functions have no *testing.T to hand to it.
+// exampleGateway is the in-process gateway of the examples: f2fpay as internal/app builds it
+// for `f2fpay serve` (it is built here, not with internal/testenv, because Example functions
+// have no *testing.T to hand to it).
 type exampleGateway struct {
-	srv        *httptest.Server
-	sb         *sandbox.Sandbox
-	store      *sqlite.Store
-	dispatcher *worker.Dispatcher
-	dir        string
-	appID      string
-	secrets    payment.Secrets
+	app     *app.App
+	sb      *sandbox.Sandbox
+	dir     string
+	appID   string
+	secrets payment.Secrets
 }
 
-// startExampleGateway wires the gateway and creates one merchant API client.
+// startExampleGateway builds and starts the gateway and creates one merchant API client.
 func startExampleGateway(ctx context.Context) (*exampleGateway, error) {
 	g := &exampleGateway{}
 	ok := false
@@ -75,83 +67,79 @@ func startExampleGateway(ctx context.Context) (*exampleGateway, error) {
 			g.close()
 		}
 	}()
-	var handler atomic.Pointer[http.Handler]
-	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }))
-	var err error
-	if g.sb, err = sandbox.New(sandbox.Config{BaseURL: g.srv.URL}); err != nil {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		return nil, err
 	}
-	ch, err := g.channel()
+	base := "http://" + ln.Addr().String()
+	if g.sb, err = sandbox.New(sandbox.Config{BaseURL: base}); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	priv, err := g.registerApp()
 	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	if g.dir, err = os.MkdirTemp("", "f2fpay-client-examples-"); err != nil {
+		ln.Close()
 		return nil, err
 	}
-	if g.store, err = sqlite.Open(ctx, filepath.Join(g.dir, "f2fpay.db")); err != nil {
-		return nil, err
-	}
-	box, err := secretbox.New(secretbox.NewKey())
-	if err != nil {
-		return nil, err
+	cfg := config.Config{
+		PublicURL: base, Database: "sqlite:" + filepath.Join(g.dir, "f2fpay.db"), MasterKey: secretbox.NewKey(),
+		Alipay: config.AlipayConfig{AppID: exampleAlipayApp, PrivateKey: priv, AlipayPublicKey: g.sb.AlipayPublicKeyPEM(),
+			Gateway: base + "/sandbox/gateway.do", SellerID: g.sb.SellerID(exampleAlipayApp)},
 	}
 	// The examples' webhook receivers run in this process, on loopback: opted in, as the
 	// demo does (docs/security.md).
-	loopback := payment.LoopbackNetworks()
-	svc := payment.NewService(g.store, ch, box, nil, payment.Config{PublicURL: g.srv.URL, ConfirmWithQuery: true,
-		WebhookAllowNetworks: loopback}, nil)
-	notes := notifier.New(g.store)
-	svc.OnChange(notes.Publish)
-	g.dispatcher = worker.NewDispatcher(svc, worker.DispatcherConfig{AllowNetworks: loopback})
-	g.dispatcher.Start(context.WithoutCancel(ctx))
-	h := httpapi.New(httpapi.Config{Service: svc, Waiter: notes,
-		Extra: func(e *gin.Engine) { e.Any("/sandbox/*path", gin.WrapH(g.sb)) }})
-	handler.Store(&h)
-	cl, secrets, err := svc.CreateMerchantWithSecrets(ctx, "client examples", "")
+	cfg.Webhooks.AllowNetworks = []string{"127.0.0.0/8", "::1/128"}
+	if g.app, err = app.New(ctx, app.Options{Config: cfg, Listener: ln, Sandbox: g.sb}); err != nil {
+		return nil, err
+	}
+	m, secrets, err := g.app.Service().CreateMerchantWithSecrets(ctx, "client examples", "")
 	if err != nil {
 		return nil, err
 	}
-	g.appID, g.secrets, ok = cl.AppID, secrets, true
+	if err := g.app.Start(ctx); err != nil {
+		return nil, err
+	}
+	g.appID, g.secrets, ok = m.AppID, secrets, true
 	return g, nil
 }
 
-// channel registers a fresh app key with the simulator and returns the Alipay channel
-// that signs with it.
-func (g *exampleGateway) channel() (*alipay.Channel, error) {
+// url is the gateway's base URL.
+func (g *exampleGateway) url() string { return g.app.URL() }
+
+// registerApp registers a fresh app key with the simulator and returns its private key PEM.
+func (g *exampleGateway) registerApp() (string, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	priv, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := g.sb.RegisterApp(exampleAlipayApp, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))); err != nil {
-		return nil, err
+		return "", err
 	}
-	return alipay.New(alipay.Config{AppID: exampleAlipayApp,
-		PrivateKey:      string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})),
-		AlipayPublicKey: g.sb.AlipayPublicKeyPEM(), GatewayURL: g.srv.URL + "/sandbox/gateway.do",
-		SellerID: g.sb.SellerID(exampleAlipayApp), Timeout: 30 * time.Second})
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: priv})), nil
 }
 
-// close stops the dispatcher (its deliveries in flight finish), then the servers and store.
+// close stops the gateway (its webhook deliveries in flight finish), then the simulator,
+// and removes the database.
 func (g *exampleGateway) close() {
-	if g.dispatcher != nil {
-		g.dispatcher.Stop()
-	}
-	if g.srv != nil {
-		g.srv.Close()
+	if g.app != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), config.DefaultShutdownTimeout)
+		_ = g.app.Stop(ctx)
+		cancel()
 	}
 	if g.sb != nil {
 		g.sb.Close()
-	}
-	if g.store != nil {
-		_ = g.store.Close()
 	}
 	if g.dir != "" {
 		_ = os.RemoveAll(g.dir)

@@ -147,12 +147,8 @@ func TestPayInTerminal(t *testing.T) {
 	case <-time.After(testutil.DefaultWait):
 		t.Fatalf("f2fpay pay did not end within %s of the payment:\n%s", testutil.DefaultWait, screen.String())
 	}
-	for deadline := time.Now().Add(2 * time.Second); !strings.HasSuffix(strings.TrimSpace(screen.String()), "}"); {
-		if time.Now().After(deadline) {
-			break // the terminal has shown everything it will
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The program has ended; give the terminal's copy a moment to show its last line.
+	testutil.Eventually(2*time.Second, func() bool { return strings.HasSuffix(strings.TrimSpace(screen.String()), "}") })
 	out := screen.String()
 	start := strings.Index(out, "{")
 	var final struct {

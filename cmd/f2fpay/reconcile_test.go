@@ -88,6 +88,7 @@ func testReconcileCLI(t *testing.T, db []string) {
 	if code != 0 || !strings.Contains(out, "the books agree") || !strings.Contains(out, "2 · 19.80") {
 		t.Fatalf("clean day: exit %d\n%s%s", code, out, errOut)
 	}
+	t.Logf("clean day: exit %d\n%s", code, out)
 
 	p.sandbox("POST", "/sandbox/api/faults", map[string]any{"seed": 1, "notify_drop": 1}, nil)
 	p.sandbox("POST", "/sandbox/api/refund", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": "cli-1",
@@ -101,6 +102,7 @@ func testReconcileCLI(t *testing.T, db []string) {
 			t.Fatalf("outside refund and dropped notification: exit %d, want 1 and %q\n%s", code, want, out)
 		}
 	}
+	t.Logf("outside refund and dropped notification: exit %d\n%s", code, out)
 	p.waitStatus("cli-3", "paid")
 	if n, m := p.events("cli-3", "payment.succeeded"), p.events("cli-1", "refund.succeeded"); n != 1 || m != 1 {
 		t.Fatalf("events: %d payment.succeeded, %d refund.succeeded", n, m)
@@ -119,6 +121,7 @@ func testReconcileCLI(t *testing.T, db []string) {
 			t.Fatalf("changed amount, run %d: exit %d\n%s", i+1, code, out)
 		}
 	}
+	t.Logf("changed amount: exit %d\n%s", code, out)
 	code, out, _ = reconcileCLI(t, p, "--date", string(today), "--bill", crafted, "--json")
 	var v payment.ReconciliationObject
 	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 1 {

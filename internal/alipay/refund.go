@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/smartwalle/alipay/v3"
 
@@ -51,7 +52,7 @@ func (c *Channel) Refund(ctx context.Context, r payment.RefundRequest) (*payment
 	q, err := c.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
 	if err != nil {
 		c.log.Warn("refund accepted without fund change; confirming query failed",
-			"out_trade_no", r.OutTradeNo, "refund_no", r.RefundNo, "error", err.Error())
+			slog.String("out_trade_no", r.OutTradeNo), slog.String("refund_no", r.RefundNo), slog.String("error", err.Error()))
 		return res, nil
 	}
 	if q.Found && q.Succeeded {
@@ -60,10 +61,12 @@ func (c *Channel) Refund(ctx context.Context, r payment.RefundRequest) (*payment
 	return res, nil
 }
 
-// RefundQuery calls alipay.trade.fastpay.refund.query for one refund. REFUND_SUCCESS (or,
-// as older answers do, a refund_amount without refund_status) is Found and Succeeded; an
-// answer without refund fields is Found=false: Alipay did not refund it. Amount is this
-// refund's amount. Errors: UPSTREAM_REJECTED, UPSTREAM_UNAVAILABLE.
+// RefundQuery calls alipay.trade.fastpay.refund.query for one refund. Only
+// refund_status=REFUND_SUCCESS is Succeeded; an absent refund_status means "not (yet)
+// done", also when refund_amount is present, as Alipay's current documentation says
+// (docs/decisions.md, "A refund with an unknown answer"). An answer without refund fields
+// is Found=false. Amount is this refund's amount. Errors: UPSTREAM_REJECTED,
+// UPSTREAM_UNAVAILABLE.
 func (c *Channel) RefundQuery(ctx context.Context, outTradeNo, refundNo string) (*payment.RefundResult, error) {
 	p := alipay.TradeFastPayRefundQuery{OutTradeNo: outTradeNo, OutRequestNo: refundNo, QueryOptions: refundQueryOptions}
 	var rsp alipay.TradeFastPayRefundQueryRsp
@@ -81,7 +84,7 @@ func (c *Channel) RefundQuery(ctx context.Context, outTradeNo, refundNo string) 
 		}
 		res.Amount = a
 	}
-	if rsp.RefundStatus == refundSucceeded || (rsp.RefundStatus == "" && rsp.RefundAmount != "") {
+	if rsp.RefundStatus == refundSucceeded {
 		res.Succeeded = true
 		res.SucceededAt, _ = parseTime(rsp.GMTRefundPay)
 	}

@@ -2,6 +2,7 @@ package alipay
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/smartwalle/alipay/v3"
 
@@ -135,7 +136,7 @@ func (c *Channel) cancel(ctx context.Context, outTradeNo string) error {
 	case rsp.Action == "refund":
 		// The buyer scanned and paid between our close and our cancel, and cancel refunded
 		// the payment in full. Report it as a paid trade so the service looks at it.
-		c.log.Error("alipay.trade.cancel refunded a trade paid meanwhile", "out_trade_no", outTradeNo)
+		c.log.Error("alipay.trade.cancel refunded a trade paid meanwhile", slog.String("out_trade_no", outTradeNo))
 		return paidError(nil, "the trade was paid meanwhile and alipay.trade.cancel refunded it in full; query it")
 	}
 	return nil

@@ -1,8 +1,3 @@
-// Package attack is issue 4's attack suite: it builds the real f2fpay binary, runs
-// `f2fpay demo` as a child process, throws forged and malformed inputs at the merchant API
-// and the notify endpoint, and proves by a full database dump before and after that none
-// was accepted and nothing changed. The same run checks that no secret reaches the
-// program's logs and that real answers match api/openapi.yaml.
 package attack
 
 import (
@@ -68,7 +63,7 @@ func startDemoWith(t *testing.T, dir string, logs *testbin.Buffer, env []string)
 	stdout := &testbin.Buffer{}
 	cmd := exec.Command(binary, "demo", "--listen", "127.0.0.1:0", "--data-dir", dir, "--workers=false")
 	cmd.Env = append(os.Environ(), env...)
-	// stdout is the banner, which prints the demo secret on purpose (SPEC §1); stderr is
+	// stdout is the banner, which prints the demo secret on purpose (README.md); stderr is
 	// every log line, which must hold none.
 	cmd.Stdout, cmd.Stderr = stdout, logs
 	if err := cmd.Start(); err != nil {

@@ -1,5 +1,3 @@
-// Package e2e runs the f2fpay binary as a child process against a sandbox and a webhook
-// receiver hosted in the test process (issue 5's acceptance tests).
 package e2e
 
 import (
@@ -28,6 +26,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 
 	"github.com/f2fpay/f2fpay/internal/testbin"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // binary is the f2fpay binary built once by TestMain.
@@ -71,7 +70,7 @@ func newWorld(t *testing.T, extraEnv ...string) *world {
 	w.env = append(os.Environ(),
 		"F2FPAY_LISTEN="+addr, "F2FPAY_PUBLIC_URL="+w.baseURL, "F2FPAY_DATABASE="+db,
 		"F2FPAY_MASTER_KEY="+secretbox.NewKey(), "F2FPAY_LOG_FORMAT=json",
-		"F2FPAY_RATE_LIMIT_CLIENT_RATE=-1", // the suites count hundreds of orders at full speed; limits are issue 4's tests
+		"F2FPAY_RATE_LIMIT_CLIENT_RATE=-1", // the suites count hundreds of orders at full speed; limits have tests of their own
 		// Compressed time: the reconciler and the webhook retries run in milliseconds.
 		"F2FPAY_RECONCILE_SCHEDULE=200ms,500ms,1s", "F2FPAY_RECONCILE_POLL=100ms", "F2FPAY_RECONCILE_LEASE=3s",
 		"F2FPAY_WEBHOOK_SCHEDULE=100ms,200ms,500ms,1s,1s,1s,1s,1s", "F2FPAY_WEBHOOK_TIMEOUT=2s", "F2FPAY_WEBHOOK_LEASE=3s",
@@ -133,18 +132,26 @@ func (w *world) startErr() error {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); log.Close(); close(exited) }()
 	w.cmd, w.exited = cmd, exited
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	healthy := false
+	testutil.Eventually(0, func() bool {
 		select {
 		case <-exited:
-			return fmt.Errorf("f2fpay serve exited at start:\n%s", w.logTail())
+			return true
 		default:
 		}
 		if resp, err := http.Get(w.baseURL + "/health"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
+			healthy = resp.StatusCode == 200
 		}
+		return healthy
+	})
+	select {
+	case <-exited:
+		return fmt.Errorf("f2fpay serve exited at start:\n%s", w.logTail())
+	default:
+	}
+	if healthy {
+		return nil
 	}
 	return fmt.Errorf("f2fpay serve not healthy:\n%s", w.logTail())
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// Authentication headers (SPEC §2.1).
+// Authentication headers (docs/api.md, Authentication).
 const (
 	headerAppID     = "X-App-Id"
 	headerTimestamp = "X-Timestamp"
@@ -28,7 +28,7 @@ const (
 	headerSignature = "X-Signature"
 )
 
-// TimestampWindow is how far X-Timestamp may be from the server's clock (SPEC §2.1).
+// TimestampWindow is how far X-Timestamp may be from the server's clock (docs/api.md, Authentication).
 const TimestampWindow = 300 * time.Second
 
 var (
@@ -40,7 +40,7 @@ var (
 
 func unauthorized(msg string) error { return payment.Errorf(payment.CodeUnauthorized, "%s", msg) }
 
-// authenticate checks the HMAC-SHA256 request signature of SPEC §2.1. The cheap header
+// authenticate checks the HMAC-SHA256 request signature of docs/api.md (Authentication). The cheap header
 // checks come first, then the source's budget of failed authentications (authbudget.go),
 // then the client's secrets, then the signature over the body; only a request whose
 // signature verifies goes on to rateLimit and useNonce, so a forged request cannot burn a
@@ -189,7 +189,7 @@ func verifyAny(secrets [][]byte, stringToSign, sig string) bool {
 	return ok
 }
 
-// stringToSign builds SPEC §2.1's
+// stringToSign builds docs/api.md's
 // METHOD \n PATH \n CANONICAL_QUERY \n X-Timestamp \n X-Nonce \n hex(sha256(body)).
 func stringToSign(method, escapedPath, canonicalQuery, ts, nonce string, body []byte) string {
 	sum := sha256.Sum256(body)

@@ -12,7 +12,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// statusOf is the only table from error code to HTTP status (SPEC §2.3).
+// statusOf is the only table from error code to HTTP status (docs/api.md, Errors).
 var statusOf = map[payment.Code]int{
 	payment.CodeInvalidParameter:    http.StatusBadRequest,
 	payment.CodeUnauthorized:        http.StatusUnauthorized,
@@ -62,7 +62,7 @@ func writeError(c *gin.Context, err error) {
 
 // writeErrorStatus answers a coded error with an explicit status that the code table does
 // not give: 413 for an oversized body is an INVALID_PARAMETER error answered with 413, as
-// SPEC §2.3 asks for the status while the code stays one of the table's.
+// docs/api.md (Errors) asks for the status while the code stays one of the table's.
 func writeErrorStatus(c *gin.Context, status int, err error) {
 	_, obj := render(err, requestIDOf(c))
 	writeErrorObject(c, status, obj, err)

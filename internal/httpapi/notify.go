@@ -13,7 +13,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// notify is Alipay's asynchronous notification endpoint (SPEC §3). It hands the raw form,
+// notify is Alipay's asynchronous notification endpoint (docs/decisions.md, Notifications). It hands the raw form,
 // at most maxBody bytes, to the core and answers the plain text Alipay expects: "success"
 // only when the core has committed the change (or found a duplicate), "failure" otherwise,
 // so that Alipay retries. Both are sent with status 200, as Alipay reads only the body.

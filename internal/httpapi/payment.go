@@ -10,7 +10,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// MaxWait is the longest `?wait=N` a query may ask for (SPEC §2).
+// MaxWait is the longest `?wait=N` a query may ask for (docs/api.md).
 const MaxWait = 60 * time.Second
 
 // createPaymentBody is the JSON of POST /create. Amounts are strings, parsed strictly.

@@ -1,5 +1,5 @@
-// Package httpapi is the HTTP adapter of the gateway: the merchant API of SPEC §2 on Gin,
-// the Alipay notify endpoint of SPEC §3, and the health probes. Handlers are thin: they
+// Package httpapi is the HTTP adapter of the gateway: the merchant API of docs/api.md on Gin,
+// the Alipay notify endpoint (docs/decisions.md, Notifications), and the health probes. Handlers are thin: they
 // decode and check the request, call the payment.Service, and render its answer; every
 // error goes through writeError, the one place that maps error codes to HTTP statuses.
 package httpapi
@@ -15,7 +15,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// DefaultMaxBody is the request body limit of SPEC §2.3 (64 KiB).
+// DefaultMaxBody is the request body limit of docs/api.md (64 KiB).
 const DefaultMaxBody = 64 << 10
 
 // Waiter holds a query (`?wait=N`) until the order leaves pending or timeout passes, and

@@ -1,4 +1,4 @@
-// Package metrics is the gateway's Prometheus instrumentation (SPEC §7): requests, Alipay
+// Package metrics is the gateway's Prometheus instrumentation (docs/deploy.md, deploy/README.md): requests, Alipay
 // calls, notifications, webhook attempts and queue depths, on a registry of its own. The
 // other packages know nothing of Prometheus; cmd wires their hooks to the Observe methods.
 package metrics
@@ -127,5 +127,5 @@ func knownMethod(m string) string {
 type errorLog struct{ log *slog.Logger }
 
 func (l errorLog) Println(v ...any) {
-	l.log.Warn("metrics scrape error", "err", strings.TrimSpace(fmt.Sprintln(v...)))
+	l.log.Warn("metrics scrape error", slog.String("err", strings.TrimSpace(fmt.Sprintln(v...))))
 }

@@ -1,4 +1,4 @@
-// Package natsrelay publishes the events outbox to NATS JetStream (SPEC §4, issue 7): every
+// Package natsrelay publishes the events outbox to NATS JetStream (docs/deploy.md, NATS JetStream): every
 // committed event goes to subject f2fpay.events.<type>, its body the webhook's JSON, its
 // JetStream message id the event id, so that the stream stores each event once.
 //
@@ -90,7 +90,7 @@ func New(store payment.Store, cfg Config) (*Relay, error) {
 	r := &Relay{store: store, cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1)}
 	nc, err := nats.Connect(cfg.URL, nats.Name("f2fpay "+cfg.Owner), nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { r.log.Warn("nats disconnected", "err", err) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { r.log.Warn("nats disconnected", slog.Any("err", err)) }),
 		nats.ReconnectHandler(func(*nats.Conn) { r.log.Info("nats reconnected"); r.Wake() }))
 	if err != nil {
 		return nil, fmt.Errorf("nats: %v", err)
@@ -123,7 +123,7 @@ func (r *Relay) loop(ctx context.Context) {
 	for {
 		n, err := r.runOnce(ctx)
 		if err != nil && ctx.Err() == nil {
-			r.log.Warn("nats relay round failed; events stay in the outbox and are published later", "err", err)
+			r.log.Warn("nats relay round failed; events stay in the outbox and are published later", slog.Any("err", err))
 		}
 		if err == nil && n >= r.cfg.Batch {
 			continue // more is waiting

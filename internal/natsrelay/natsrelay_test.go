@@ -17,6 +17,7 @@ import (
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // natsURL returns F2FPAY_TEST_NATS_URL or skips the test, saying how to enable it.
@@ -84,6 +85,23 @@ func (w *writer) write(t *testing.T, rollback bool) {
 }
 
 // streamCounts reads every message of the stream since start and counts them by message id.
+// streamExists reports whether JetStream at url has the stream.
+func streamExists(url, stream string) bool {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = js.Stream(ctx, stream)
+	return err == nil
+}
+
 func streamCounts(t *testing.T, url, stream string, since time.Time) map[string]int {
 	t.Helper()
 	nc, err := nats.Connect(url)
@@ -154,23 +172,29 @@ func (w *writer) check(t *testing.T, counts map[string]int) {
 // waitPublished waits until every committed event is in the stream, waking the relays.
 func (w *writer) waitPublished(t *testing.T, url, stream string, since time.Time, within time.Duration, relays ...*Relay) map[string]int {
 	t.Helper()
-	for deadline := time.Now().Add(within); ; time.Sleep(100 * time.Millisecond) {
+	// The relay creates the stream at its first publish: until then there is nothing to count.
+	testutil.WaitFor(t, within, "the relay to create stream "+stream, func() bool {
 		for _, r := range relays {
 			r.Wake()
 		}
-		counts := streamCounts(t, url, stream, since)
+		return streamExists(url, stream)
+	})
+	var counts map[string]int
+	testutil.Eventually(within, func() bool {
+		for _, r := range relays {
+			r.Wake()
+		}
+		counts = streamCounts(t, url, stream, since)
 		w.mu.Lock()
-		missing := 0
+		defer w.mu.Unlock()
 		for _, id := range w.committed {
 			if counts[id] == 0 {
-				missing++
+				return false
 			}
 		}
-		w.mu.Unlock()
-		if missing == 0 || time.Now().After(deadline) {
-			return counts
-		}
-	}
+		return true
+	})
+	return counts
 }
 
 // TestPublishOnce: events committed before and while the relay runs are in the stream once
@@ -238,19 +262,18 @@ func (p *privateNATS) start() {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		nc, err := nats.Connect(p.url())
-		if err == nil {
-			js, _ := jetstream.New(nc)
-			_, err = js.AccountInfo(context.Background())
-			nc.Close()
-			if err == nil {
-				return
-			}
+	var err error
+	if !testutil.Eventually(0, func() bool {
+		var nc *nats.Conn
+		if nc, err = nats.Connect(p.url()); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("private nats-server not ready: %v", err)
-		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		_, err = js.AccountInfo(context.Background())
+		return err == nil
+	}) {
+		p.t.Fatalf("private nats-server not ready: %v", err)
 	}
 }
 

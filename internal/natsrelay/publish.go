@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"time"
@@ -72,7 +73,7 @@ func (r *Relay) publish(ctx context.Context, e *payment.Event) error {
 		return fmt.Errorf("nats: publish %s: %w", e.ID, err)
 	}
 	if ack.Duplicate {
-		r.log.Info("nats: event already in the stream", "event_id", e.ID)
+		r.log.Info("nats: event already in the stream", slog.String("event_id", e.ID))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // memOrders is an OrderReader over a map that tests change behind the notifier's back.
@@ -156,13 +157,8 @@ func TestSubscriptionKeepsLatest(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Error("condition not met in 2s")
-			return
-		}
-		time.Sleep(time.Millisecond)
+	if !testutil.Eventually(0, cond) {
+		t.Error("condition not met")
 	}
 }
 

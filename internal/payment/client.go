@@ -3,11 +3,12 @@ package payment
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 )
 
-// NonceWindow is how long a request nonce is remembered (SPEC §2.1: 15 minutes).
+// NonceWindow is how long a request nonce is remembered (docs/api.md, Authentication: 15 minutes).
 const NonceWindow = 15 * time.Minute
 
 // CreateMerchant registers a merchant API client and returns it with its API secret, which is
@@ -115,7 +116,7 @@ func (s *Service) MerchantSecrets(ctx context.Context, appID string) (*Merchant,
 	return c, secrets, nil
 }
 
-// NonceStore remembers request nonces (SPEC §2.1). The Store is one; a store shared by
+// NonceStore remembers request nonces (docs/api.md, Authentication). The Store is one; a store shared by
 // every instance (Redis) replaces it when several instances serve the API.
 type NonceStore interface {
 	// UseNonce records (appID, nonce) until expiresAt; ErrDuplicate when it is recorded and
@@ -139,7 +140,7 @@ func (s *Service) UseNonce(ctx context.Context, appID, nonce string) error {
 	case errors.Is(err, ErrDuplicate):
 		return Errorf(CodeUnauthorized, "nonce already used")
 	}
-	s.log.Error("nonce store unavailable; request refused", "app_id", appID, "err", err)
+	s.log.Error("nonce store unavailable; request refused", slog.String("app_id", appID), slog.Any("err", err))
 	return Errorf(CodeUpstreamUnavailable, "replay protection is unavailable; retry later")
 }
 

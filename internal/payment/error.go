@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Code classifies an error; httpapi/error.go alone maps codes to HTTP statuses (SPEC §2.3).
+// Code classifies an error; httpapi/error.go alone maps codes to HTTP statuses (docs/api.md, Errors).
 type Code string
 
 // Error codes of the merchant API.

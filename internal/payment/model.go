@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Status is an order's state as the merchant sees it (SPEC §2.2).
+// Status is an order's state as the merchant sees it (docs/state-machine.md).
 type Status string
 
 // Order states.
@@ -102,7 +102,7 @@ type Refund struct {
 	Version       int64
 }
 
-// Event types (SPEC §2.2).
+// Event types (docs/api.md, Event).
 const (
 	EventPaymentSucceeded = "payment.succeeded"
 	EventPaymentClosed    = "payment.closed"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ func (r *refusal) Error() string { return "notification refused: " + r.reason }
 
 func refuse(format string, args ...any) error { return &refusal{reason: fmt.Sprintf(format, args...)} }
 
-// HandleNotification verifies and applies one Alipay async notification (SPEC §3). It returns
+// HandleNotification verifies and applies one Alipay async notification (docs/decisions.md, Notifications). It returns
 // nil only after the resulting change (or the finding that it is a duplicate) is committed;
 // the endpoint then answers "success". Any error means "failure" (Alipay retries). Every
 // notification is kept in the audit table whatever the outcome: whole when its signature
@@ -44,13 +45,13 @@ func (s *Service) finishNotification(ctx context.Context, rec *NotificationRecor
 	}
 	if err != nil {
 		rec.Outcome = "refused: " + reasonOf(err)
-		s.log.Warn("notification refused", "notify_id", rec.NotifyID, "out_trade_no", rec.OutTradeNo, "reason", reasonOf(err))
+		s.log.Warn("notification refused", slog.String("notify_id", rec.NotifyID), slog.String("out_trade_no", rec.OutTradeNo), slog.String("reason", reasonOf(err)))
 	} else {
 		rec.Outcome = outcome
 	}
 	s.noticed(outcomeClass(rec.Outcome))
 	if aerr := s.store.InsertNotification(ctx, rec); aerr != nil {
-		s.log.Error("audit of notification failed", "err", aerr)
+		s.log.Error("audit of notification failed", slog.Any("err", aerr))
 		if err == nil {
 			// The change is committed; acknowledging is still right.
 			return nil

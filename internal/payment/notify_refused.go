@@ -82,7 +82,7 @@ func KeepHead(s string, n int) string {
 
 // RecordRefusedNotification keeps the audit row of a notification the HTTP layer refused
 // before HandleNotification could see it (a body over the size limit, a body that could not
-// be read), so that SPEC §3's "every notification is kept" holds for those too. head is
+// be read), so that "every notification is audited" (docs/decisions.md, Notifications) holds for those too. head is
 // what was read of the body: its first UnverifiedKeepBytes are kept (KeepHead) with its
 // length; its hash is left empty, since the body was not read whole. Such a notification is
 // unverified and charged to its source's budget. Errors: RATE_LIMITED (nothing stored) when

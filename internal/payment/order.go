@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"time"
 )
@@ -95,7 +96,7 @@ func (s *Service) precreate(ctx context.Context, o *Order) (*Order, error) {
 		ExpiresAt: o.ExpiresAt, NotifyURL: s.cfg.PublicURL + s.cfg.NotifyPath,
 	})
 	if err != nil {
-		s.log.Warn("precreate failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+		s.log.Warn("precreate failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return nil, err
 	}
 	var out *Order
@@ -173,8 +174,8 @@ func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (
 		case t.Status == TradeClosed && o.Status == StatusPending:
 			changed, err = s.markClosed(ctx, q, o)
 		case paid:
-			s.log.Error("alipay reports a paid trade with another amount", "out_trade_no", outTradeNo,
-				"alipay_amount", t.TotalAmount.String(), "order_amount", o.TotalAmount.String())
+			s.log.Error("alipay reports a paid trade with another amount", slog.String("out_trade_no", outTradeNo),
+				slog.String("alipay_amount", t.TotalAmount.String()), slog.String("order_amount", o.TotalAmount.String()))
 		}
 		return err
 	})

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -110,7 +111,7 @@ func (s *Service) ResendEvent(ctx context.Context, clientID, eventID string) (*E
 	if err := s.store.ResetDelivery(ctx, e.ID, s.now()); err != nil {
 		return nil, err
 	}
-	s.log.Info("webhook resend requested", "event_id", e.ID, "client_id", e.ClientID)
+	s.log.Info("webhook resend requested", slog.String("event_id", e.ID), slog.String("client_id", e.ClientID))
 	s.onEvent()
 	return e, nil
 }

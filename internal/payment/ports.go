@@ -162,7 +162,7 @@ type Notification struct {
 	GmtClose     *time.Time
 }
 
-// Channel is the port to Alipay (the seed's provider interface). Every method returns nil,
+// Channel is the port to Alipay (docs/architecture.md). Every method returns nil,
 // an *Error with CodeUpstreamRejected (Alipay's business answer, with its codes) or
 // CodeUpstreamUnavailable (outcome unknown: transport error, timeout, 20000, ACQ.SYSTEM_ERROR).
 type Channel interface {

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -28,7 +29,7 @@ func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
 	}
 	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	if err != nil {
-		s.log.Warn("reconcile query failed", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+		s.log.Warn("reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return s.rescheduleOrder(ctx, o.OutTradeNo)
 	}
 	cur, err := s.applyTrade(ctx, o.OutTradeNo, t)
@@ -59,11 +60,11 @@ func (s *Service) expire(ctx context.Context, o *Order) error {
 	confirmed := err == nil
 	if !confirmed {
 		if s.now().Before(o.ExpiresAt.Add(s.lastStep())) {
-			s.log.Warn("close at alipay failed; retrying", "out_trade_no", o.OutTradeNo, "code", string(ErrorCode(err)))
+			s.log.Warn("close at alipay failed; retrying", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 			return s.rescheduleOrder(ctx, o.OutTradeNo)
 		}
-		s.log.Warn("close at alipay failed past expiry; closing locally", "out_trade_no", o.OutTradeNo,
-			"code", string(ErrorCode(err)))
+		s.log.Warn("close at alipay failed past expiry; closing locally", slog.String("out_trade_no", o.OutTradeNo),
+			slog.String("code", string(ErrorCode(err))))
 	}
 	var closed *Order
 	err = s.tx(ctx, func(q Queries) error {
@@ -165,7 +166,7 @@ func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	res, err := ch.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
 	switch {
 	case err != nil:
-		s.log.Warn("reconcile refund query failed", "out_trade_no", r.OutTradeNo, "refund_no", r.RefundNo, "code", string(ErrorCode(err)))
+		s.log.Warn("reconcile refund query failed", slog.String("out_trade_no", r.OutTradeNo), slog.String("refund_no", r.RefundNo), slog.String("code", string(ErrorCode(err))))
 	case res.Found && res.Succeeded:
 		_, err = s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
 		return err
@@ -212,7 +213,7 @@ func (s *Service) scheduleLateRefund(ctx context.Context, q Queries, o *Order) e
 		return nil
 	}
 	if err == nil {
-		s.log.Info("late payment: automatic refund scheduled", "out_trade_no", o.OutTradeNo, "refund_no", no)
+		s.log.Info("late payment: automatic refund scheduled", slog.String("out_trade_no", o.OutTradeNo), slog.String("refund_no", no))
 	}
 	return err
 }

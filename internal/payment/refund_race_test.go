@@ -16,6 +16,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 
 	"github.com/f2fpay/f2fpay/internal/testenv"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 var rbg = context.Background()
@@ -80,12 +81,7 @@ func (e *reviewEnv) refund(no, refundNo string) *payment.Refund {
 
 func (e *reviewEnv) waitFor(what string, cond func() bool) {
 	e.t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	e.t.Fatalf("timed out waiting for %s", what)
+	testutil.WaitFor(e.t, 0, what, cond)
 }
 
 // TestExternalRefundRecordedAtItsOwnAmount: a refund made outside f2fpay is recorded

@@ -10,7 +10,7 @@ import (
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
-// CreateRequest is a merchant's order request (SPEC §2.2).
+// CreateRequest is a merchant's order request (docs/api.md, POST /api/v1/payment/create).
 type CreateRequest struct {
 	OutTradeNo     string
 	TotalAmount    Amount

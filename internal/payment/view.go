@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// PaymentObject is the payment as the merchant API and webhooks show it (SPEC §2.2).
+// PaymentObject is the payment as the merchant API and webhooks show it (docs/api.md, Objects).
 type PaymentObject struct {
 	OutTradeNo     string            `json:"out_trade_no"`
 	Channel        string            `json:"channel"`
@@ -27,7 +27,7 @@ type PaymentObject struct {
 	Late           bool              `json:"late,omitempty"`
 }
 
-// RefundObject is the refund as the merchant API and webhooks show it (SPEC §2.2).
+// RefundObject is the refund as the merchant API and webhooks show it (docs/api.md, Objects).
 type RefundObject struct {
 	RefundNo      string       `json:"refund_no"`
 	OutTradeNo    string       `json:"out_trade_no"`

@@ -1,4 +1,4 @@
-// Package ratelimit holds the gateway's request rate limits (issue 4): a token bucket per
+// Package ratelimit holds the gateway's request rate limits (docs/api.md, Rate limits): a token bucket per
 // merchant client and one per client IP on the public routes. The buckets live behind the
 // Store interface so that one shared by several instances (Redis) can replace the in-memory
 // one without touching the HTTP layer.
@@ -12,7 +12,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// Defaults of issue 4: 50 requests per second with a burst of 100 per client; the public
+// Defaults (docs/api.md, Rate limits): 50 requests per second with a burst of 100 per client; the public
 // pages (cashier, console login) get 20 per second with a burst of 40 per IP. The notify
 // endpoint gets its own, wider bucket per IP (200/s, burst 400): Alipay sends a busy
 // shop's notifications from few addresses, and one refused there is not audited.

@@ -107,7 +107,7 @@ func mustParse(t *testing.T, p []byte) *x509.Certificate {
 	return c
 }
 
-// TestSNVectors checks the SN rules against ALIPAY.md §4.3's vectors computed from the
+// TestSNVectors checks the SN rules against Alipay's documented root-SN vectors computed from the
 // certificates shipped with smartwalle/alipay.
 func TestSNVectors(t *testing.T) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/smartwalle/alipay/v3").Output()

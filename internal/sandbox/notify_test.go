@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/smartwalle/alipay/v3"
+
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 func paidTrade(t *testing.T, b *bundle, no string) {
@@ -223,10 +225,7 @@ func TestRetryRealTime(t *testing.T) {
 	sb.recs[recKey(testAppID, "RT")], sb.byCode["bax1"] = r, r
 	sb.mu.Unlock()
 	sb.Pay(testAppID, "RT", "")
-	deadline := time.Now().Add(5 * time.Second)
-	for len(sb.Notifications("RT")) < 4 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.Eventually(0, func() bool { return len(sb.Notifications("RT")) >= 4 })
 	time.Sleep(300 * time.Millisecond) // nothing more may come
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

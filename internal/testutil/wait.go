@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -24,16 +25,25 @@ func WaitFor(t testing.TB, within time.Duration, msg string, cond func() bool) {
 
 // Eventually is WaitFor without a test: it reports whether cond became true in time.
 func Eventually(within time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(orDefault(within))
+	ctx, cancel := context.WithTimeout(context.Background(), orDefault(within))
+	defer cancel()
+	return Until(ctx, cond)
+}
+
+// Until is Eventually bounded by a context rather than a duration, for goroutines that may
+// not fail the test themselves and for waits that end with the test's own context: it
+// reports whether cond became true before ctx ended. cond is always tried at least once.
+func Until(ctx context.Context, cond func() bool) bool {
 	pause := 2 * time.Millisecond
 	for {
 		if cond() {
 			return true
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-ctx.Done():
 			return false
+		case <-time.After(pause):
 		}
-		time.Sleep(pause)
 		if pause < 100*time.Millisecond {
 			pause *= 2
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,12 +37,12 @@ func (h *Handler) finish(c *gin.Context, no, done string, err error) {
 	if err != nil {
 		status, msg := actionStatus(err)
 		if status == http.StatusInternalServerError {
-			h.log.Error("console action", "action", done, "out_trade_no", no, "err", err.Error())
+			h.log.Error("console action", slog.String("action", done), slog.String("out_trade_no", no), slog.String("err", err.Error()))
 		}
 		h.renderOrder(c, status, no, "", msg)
 		return
 	}
-	h.log.Info("console action", "action", done, "out_trade_no", no)
+	h.log.Info("console action", slog.String("action", done), slog.String("out_trade_no", no))
 	c.Redirect(http.StatusSeeOther, "/admin/orders/"+url.PathEscape(no)+"?done="+done)
 }
 

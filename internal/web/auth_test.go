@@ -38,7 +38,7 @@ func lockoutAuth(t *testing.T) (*auth, *stepClock, *[]time.Duration) {
 	return a, clock, &delays
 }
 
-// TestLockoutPerSource is issue 13's scenario: 50 failed logins from 10 addresses lock
+// TestLockoutPerSource is the lockout scenario of docs/security.md (Console): 50 failed logins from 10 addresses lock
 // those addresses, not the login; the right password from an 11th address gets in (after
 // the capped delay); a locked address is refused even with the right password until its
 // lock ends.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,7 +104,7 @@ func (h *Handler) cashier(c *gin.Context) {
 	if err != nil {
 		status := http.StatusNotFound
 		if !errors.Is(err, payment.ErrNotFound) {
-			h.log.Error("cashier: load order", "err", err.Error())
+			h.log.Error("cashier: load order", slog.String("err", err.Error()))
 			status = http.StatusInternalServerError
 		}
 		h.render(c, status, "notfound", cashierView{pageData: pageData{Lang: lang, Title: T["not_found"], Asset: h.assetTag, Kind: "plain"}, T: T})
@@ -130,7 +131,7 @@ func (h *Handler) qrImage(c *gin.Context) {
 	}
 	png, err := qrcode.Encode(o.QRCode, qrcode.Medium, QRSize)
 	if err != nil {
-		h.log.Error("cashier: encode QR", "err", err.Error())
+		h.log.Error("cashier: encode QR", slog.String("err", err.Error()))
 		c.String(http.StatusInternalServerError, "internal error")
 		return
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -147,6 +148,6 @@ func hourlyChart(orders []*payment.Order, now time.Time, loc *time.Location) cha
 }
 
 func (h *Handler) internalError(c *gin.Context, err error) {
-	h.log.Error("console", "path", c.FullPath(), "err", err.Error())
+	h.log.Error("console", slog.String("path", c.FullPath()), slog.String("err", err.Error()))
 	h.adminError(c, http.StatusInternalServerError, "internal error")
 }

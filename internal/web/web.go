@@ -166,7 +166,7 @@ func (h *Handler) render(c *gin.Context, status int, page string, data any) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
 	if err := t.ExecuteTemplate(c.Writer, "page", data); err != nil {
-		h.log.Error("render page", "page", page, "err", err.Error())
+		h.log.Error("render page", slog.String("page", page), slog.String("err", err.Error()))
 	}
 }
 

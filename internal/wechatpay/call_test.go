@@ -12,7 +12,7 @@ import (
 )
 
 // answer is a fake WeChat Pay answer for one call; the real behaviour is tested against the
-// simulator (sandbox_test.go). Here each case isolates how judge reads an answer.
+// simulator (client_sandbox_test.go). Here each case isolates how judge reads an answer.
 type answer struct {
 	status int
 	body   string

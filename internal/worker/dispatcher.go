@@ -14,7 +14,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-// DefaultSchedule is SPEC §4's webhook retry schedule: the waits after the 1st, 2nd, …
+// DefaultSchedule is the webhook retry schedule of docs/api.md (Webhooks): the waits after the 1st, 2nd, …
 // failed attempt; after the last one fails too, the delivery is dead.
 var DefaultSchedule = []time.Duration{15 * time.Second, time.Minute, 5 * time.Minute, 15 * time.Minute,
 	time.Hour, 2 * time.Hour, 6 * time.Hour, 15 * time.Hour}
@@ -39,7 +39,7 @@ type DispatcherConfig struct {
 	OnAttempt func(result string)
 }
 
-// Dispatcher delivers the events outbox as signed webhooks (SPEC §4), at least once per
+// Dispatcher delivers the events outbox as signed webhooks (docs/api.md, Webhooks), at least once per
 // event, with retries on the schedule; safe to run on several instances at once.
 type Dispatcher struct {
 	svc    *payment.Service
@@ -94,7 +94,7 @@ func (d *Dispatcher) Start(ctx context.Context) {
 	d.loop.start(ctx, d.cfg.Poll, func(ctx context.Context) bool {
 		n, err := d.claim(ctx)
 		if err != nil && ctx.Err() == nil {
-			d.log.Error("webhook claim failed", "err", err)
+			d.log.Error("webhook claim failed", slog.Any("err", err))
 		}
 		return n > 0 && len(d.slots) < cap(d.slots)
 	}, d.freed)
@@ -141,7 +141,7 @@ func (d *Dispatcher) claim(ctx context.Context) (int, error) {
 				}
 			}()
 			if err := d.deliver(owner, del); err != nil {
-				d.log.Error("webhook delivery not recorded; retried when the lease ends", "event_id", del.EventID, "err", err)
+				d.log.Error("webhook delivery not recorded; retried when the lease ends", slog.String("event_id", del.EventID), slog.Any("err", err))
 			}
 		}()
 	}
@@ -178,14 +178,14 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
 		del.LastError = a.Error
 		if del.Failures > len(d.cfg.Schedule) {
 			del.Status, del.NextAttemptAt = payment.DeliveryDead, nil
-			d.log.Warn("webhook dead after its last retry", "event_id", e.ID, "attempts", del.Attempts)
+			d.log.Warn("webhook dead after its last retry", slog.String("event_id", e.ID), slog.Int("attempts", del.Attempts))
 		} else {
 			next := now.Add(d.cfg.Schedule[del.Failures-1])
 			del.Status, del.NextAttemptAt = payment.DeliveryPending, &next
 		}
 	}
-	d.log.Info("webhook attempt", "event_id", e.ID, "type", e.Type, "attempt", a.Attempt, "status", a.StatusCode,
-		"latency_ms", a.Latency.Milliseconds(), "error", a.Error, "delivery", string(del.Status))
+	d.log.Info("webhook attempt", slog.String("event_id", e.ID), slog.String("type", e.Type), slog.Int("attempt", a.Attempt), slog.Int("status", a.StatusCode),
+		slog.Int64("latency_ms", a.Latency.Milliseconds()), slog.String("error", a.Error), slog.String("delivery", string(del.Status)))
 	d.cfg.OnAttempt(attemptResult(del.Status))
 	return d.finish(ctx, owner, del, a)
 }
@@ -201,7 +201,7 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Deli
 		}
 		err := q.FinishDelivery(ctx, del, owner)
 		if errors.Is(err, payment.ErrStale) {
-			d.log.Info("webhook lease lost; state left to its new owner", "event_id", del.EventID)
+			d.log.Info("webhook lease lost; state left to its new owner", slog.String("event_id", del.EventID))
 			return nil
 		}
 		return err

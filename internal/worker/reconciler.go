@@ -58,7 +58,7 @@ func (r *Reconciler) Start(ctx context.Context) {
 	r.loop.start(ctx, r.cfg.Poll, func(ctx context.Context) bool {
 		n, err := r.runOnce(ctx)
 		if err != nil && ctx.Err() == nil {
-			r.log.Error("reconcile round failed", "err", err)
+			r.log.Error("reconcile round failed", slog.Any("err", err))
 		}
 		return n >= r.cfg.Batch
 	}, nil)
@@ -81,7 +81,7 @@ func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
 	refunds, err := r.store.ClaimDueRefunds(ctx, now, now.Add(r.cfg.Lease), r.cfg.Batch)
 	if err != nil {
 		refunds = nil
-		r.log.Error("claiming due refunds failed", "err", err)
+		r.log.Error("claiming due refunds failed", slog.Any("err", err))
 	}
 	// The work outlives a stop request: it ends within half a lease, before anyone else
 	// may take the same rows.
@@ -95,7 +95,7 @@ func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := fn(); err != nil {
-				r.log.Warn("reconcile failed; retried when the lease ends", what, key, "err", err)
+				r.log.Warn("reconcile failed; retried when the lease ends", what, key, slog.Any("err", err))
 			}
 		}()
 	}

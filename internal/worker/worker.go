@@ -1,7 +1,7 @@
 // Package worker runs f2fpay's background jobs over the payment core: the webhook
-// dispatcher, which delivers the events outbox to merchants (SPEC §4), and the reconciler,
+// dispatcher, which delivers the events outbox to merchants (docs/api.md, Webhooks), and the reconciler,
 // which queries Alipay for pending orders and refunds, closes expired orders and refunds
-// late payments (SPEC §3).
+// late payments (docs/decisions.md, Reconciler and webhooks).
 //
 // Both share their work with other instances through the store: due rows are claimed with
 // a lease in one atomic statement, so two workers never take the same row and a crashed

@@ -40,7 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"TxPanic", testTxPanic},
 		{"TxIsolation", testTxIsolation},
 		{"TxConcurrency", testTxConcurrency},
-		// Outbox delivery and reconciler claims (issue 5): delivery.go, claim.go.
+		// Outbox delivery and reconciler claims: delivery.go, claim.go.
 		{"DeliveryCreated", testDeliveryCreated},
 		{"DeliveryLease", testDeliveryLease},
 		{"DeliveryAttempts", testDeliveryAttempts},
@@ -48,7 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"ClaimDueOrders", testClaimDueOrders},
 		{"ClaimDueRefunds", testClaimDueRefunds},
 		{"ClaimRace", testClaimRace},
-		// Outbox relay cursors (issue 7): relay.go.
+		// Outbox relay cursors (docs/deploy.md, Several instances): relay.go.
 		{"Relay", testRelay},
 		// Queue depths for GET /metrics: depth.go.
 		{"QueueDepths", testQueueDepths},

@@ -11,22 +11,20 @@ import (
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // createAndPay creates an order through the merchant API, repeating the same request while
 // the gateway is down, then has the sandbox's buyer pay it.
 func (w *world) createAndPay(ctx context.Context, c *client.Client, no string) error {
-	for {
-		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 1440})
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("create %s: %w", no, err)
-		}
-		time.Sleep(30 * time.Millisecond)
+	var err error
+	if !testutil.Until(ctx, func() bool {
+		_, _, err = c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 1440})
+		return err == nil
+	}) {
+		return fmt.Errorf("create %s: %w", no, err)
 	}
-	_, err := w.sb.Pay(w.appID, no, sandbox.OutcomeSuccess)
+	_, err = w.sb.Pay(w.appID, no, sandbox.OutcomeSuccess)
 	return err
 }
 
@@ -57,12 +55,9 @@ func TestCrash(t *testing.T) {
 			for i := next.Add(1) - 1; i < orders; i = next.Add(1) - 1 {
 				// Spread the orders over the kills: order i starts only after
 				// i*(minKills+1)/orders kills, so the load cannot end before the 8th.
-				for killed.Load() < int64(i*(minKills+1)/orders) {
-					if ctx.Err() != nil {
-						errs <- ctx.Err()
-						return
-					}
-					time.Sleep(10 * time.Millisecond)
+				if !testutil.Until(ctx, func() bool { return killed.Load() >= int64(i*(minKills+1)/orders) }) {
+					errs <- ctx.Err()
+					return
 				}
 				if err := w.createAndPay(ctx, c, nos[i]); err != nil {
 					errs <- err

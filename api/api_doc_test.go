@@ -20,7 +20,7 @@ import (
 
 // The tests of this file keep docs/api.md, api/openapi.yaml and the router in step: a
 // route, a field, a status or an error code added to one and not to the others fails here.
-// docparse_test.go describes the shape of docs/api.md they read.
+// api_docparse_test.go describes the shape of docs/api.md they read.
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()

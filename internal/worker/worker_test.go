@@ -17,6 +17,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 
 	"github.com/f2fpay/f2fpay/internal/testenv"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 var bg = context.Background()
@@ -125,15 +126,10 @@ func (e *env) eventTypes(no string) []string {
 	return out
 }
 
-// waitFor polls cond for up to 10 s.
+// waitFor waits for cond with testutil's generous deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	testutil.WaitFor(t, 0, what, cond)
 }
 
 // hit is one webhook the receiver got.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // scaleTally is what the instances, the sandbox and the receiver agree on after a run.
@@ -124,12 +125,10 @@ func (c *cluster) settleScale(t *testing.T, cl *client.Client, orders int, withi
 	ctx := withTimeout(t, within+30*time.Second)
 	var x scaleTally
 	var err error
-	for deadline := time.Now().Add(within); ; time.Sleep(250 * time.Millisecond) {
+	testutil.Eventually(within, func() bool {
 		x, err = c.countScale(ctx, cl, orders)
-		if (err == nil && x.ok()) || time.Now().After(deadline) {
-			break
-		}
-	}
+		return err == nil && x.ok()
+	})
 	if err != nil {
 		t.Fatalf("counting: %v", err)
 	}

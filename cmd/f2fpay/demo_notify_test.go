@@ -168,7 +168,7 @@ func TestNotifyRefusals(t *testing.T) {
 				g[kk] = vv
 			}
 		}
-		if k != "sign_type" { // sign_type is not signed (ALIPAY.md §9.4); removing it changes nothing verifiable
+		if k != "sign_type" { // sign_type is not signed (Alipay's notification rules); removing it changes nothing verifiable
 			cases["removed "+k] = g
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 	"github.com/f2fpay/f2fpay/internal/web"
 )
 
@@ -65,21 +66,16 @@ func TestBrowserConsoleRefund(t *testing.T) {
 	screenshots(t, ctx, "console-order")
 }
 
-// eventually waits up to 5 s for a JavaScript condition; errors while a page is being
-// replaced count as "not yet".
+// eventually waits for a JavaScript condition with testutil's generous deadline; errors
+// while a page is being replaced count as "not yet".
 func eventually(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		c, cancel := context.WithTimeout(ctx, time.Second)
+	testutil.WaitFor(t, 0, "true in the page: "+cond, func() bool {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
 		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](cond))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not true within 5 s: %s", cond)
-		}
-	}
+		return err == nil && ok
+	})
 }
 
 // TestBrowserLoginLockout: five wrong passwords lock the login, even for the right one.

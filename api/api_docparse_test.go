@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The shape of docs/api.md that doc_test.go relies on, so that a change to the API cannot
+// The shape of docs/api.md that api_doc_test.go relies on, so that a change to the API cannot
 // land without its reference:
 //   - "## Routes" holds one "### METHOD /path" heading per operation, paths written as in
 //     the OpenAPI document ({out_trade_no}).

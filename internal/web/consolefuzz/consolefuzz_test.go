@@ -1,7 +1,3 @@
-// Package consolefuzz_test fuzzes the console's form handlers. It is a package of its own
-// so that its test binary does not link the browser driver, the simulator and the Alipay
-// SDK that the web package's tests use: fuzzing instruments every linked package and
-// compares all their coverage counters after each execution.
 package consolefuzz_test
 
 import (

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // TestWebhookDeadThenResend: a receiver that never answers 2xx gets the first attempt and
@@ -45,10 +46,7 @@ func TestWebhookDeadThenResend(t *testing.T) {
 	}
 	p.pay(o.OutTradeNo)
 	p.waitStatus(o.OutTradeNo, "paid")
-	deadline := time.Now().Add(10 * time.Second)
-	for count() < 3 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.Eventually(0, func() bool { return count() >= 3 })
 	time.Sleep(time.Second) // a dead delivery is not retried again
 	if n := count(); n != 3 {
 		t.Fatalf("the failing receiver got %d attempts; want 3 (first + 2 retries), then none", n)
@@ -62,9 +60,7 @@ func TestWebhookDeadThenResend(t *testing.T) {
 	if _, err := p.api.Resend(ctx, list.Data[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	for count() < 4 && time.Now().Before(deadline.Add(5*time.Second)) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testutil.Eventually(0, func() bool { return count() >= 4 })
 	mu.Lock()
 	defer mu.Unlock()
 	if len(ids) != 4 || ids[3] != list.Data[0].ID || bodies[3] != bodies[0] {

@@ -283,7 +283,7 @@ func TestNotificationForRSAApp(t *testing.T) {
 	}
 }
 
-// TestControlAPIShapes: SPEC §5 control routes driven the way an outside test would.
+// TestControlAPIShapes: the control routes of docs/sandbox.md driven the way an outside test would.
 func TestControlAPIShapes(t *testing.T) {
 	b := setup(t, Config{})
 	// bare base64 public key (as Alipay's console shows it) → 201 {"app_id",…}

@@ -64,7 +64,7 @@ func round2Attacks(w *world) []attack {
 	return append(list, inprocAttacks()...)
 }
 
-// consoleFlood is issue 13's lockout scenario against the running demo, whose console
+// consoleFlood is the console lockout scenario of docs/security.md against the running demo, whose console
 // trusts 127.0.0.1 as a proxy so that X-Forwarded-For names each attacker's address.
 type consoleFlood struct{}
 

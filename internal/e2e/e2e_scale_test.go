@@ -20,9 +20,10 @@ import (
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
-// TestTwoInstances (issue 7): two f2fpay serve processes on one PostgreSQL and one Redis
+// TestTwoInstances (docs/deploy.md, What keeps N instances correct): two f2fpay serve processes on one PostgreSQL and one Redis
 // take 500 orders alternately, paid, a fifth refunded in full and a fifth in part (through
 // the other instance), while instance B is SIGKILLed mid-run and restarted. Afterwards every
 // order agrees with the sandbox, every event reached the receiver and no event id was ever
@@ -62,9 +63,7 @@ func TestTwoInstances(t *testing.T) {
 			}
 		}()
 	}
-	for done.Load() < orders/3 && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Until(ctx, func() bool { return done.Load() >= orders/3 })
 	c.kill(b) // mid-run: its in-flight requests, claims and leases die with it
 	killedAt := done.Load()
 	time.Sleep(1500 * time.Millisecond)
@@ -93,17 +92,16 @@ func TestTwoInstances(t *testing.T) {
 func (c *cluster) order(ctx context.Context, via, other *client.Client, i int) error {
 	no := fmt.Sprintf("two-%03d", i)
 	retry := func(what string, fn func() error) error {
-		for {
-			err := fn()
-			if err == nil || ctx.Err() != nil {
-				return err
-			}
+		permanent := func(err error) bool {
 			var ce *client.Error
-			if errors.As(err, &ce) && !ce.Temporary() && ce.Code != client.CodeUnprocessable {
-				return fmt.Errorf("%s %s: %w", what, no, err)
-			}
-			time.Sleep(30 * time.Millisecond)
+			return errors.As(err, &ce) && !ce.Temporary() && ce.Code != client.CodeUnprocessable
 		}
+		var err error
+		testutil.Until(ctx, func() bool { err = fn(); return err == nil || permanent(err) })
+		if permanent(err) {
+			return fmt.Errorf("%s %s: %w", what, no, err)
+		}
+		return err
 	}
 	err := retry("create", func() error {
 		_, _, err := via.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "two " + no, TimeoutMinutes: 1440})
@@ -218,18 +216,15 @@ func (c *cluster) checkRateLimit(t *testing.T, a, b *node) {
 func (c *cluster) checkNATS(t *testing.T, ids []string, since time.Time) {
 	t.Helper()
 	var counts map[string]int
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+	testutil.Eventually(0, func() bool {
 		counts = streamMsgIDs(t, c.natsURL, since)
-		missing := 0
 		for _, id := range ids {
 			if counts[id] == 0 {
-				missing++
+				return false
 			}
 		}
-		if missing == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
+		return true
+	})
 	once, missing, more := 0, 0, 0
 	for _, id := range ids {
 		switch counts[id] {

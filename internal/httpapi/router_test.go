@@ -27,6 +27,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 const alipayAppID = "2021000000000001"
@@ -180,19 +181,19 @@ func (b *testBundle) waitStatus(t *testing.T, outTradeNo string, status payment.
 
 // waitNotified waits until the simulator has recorded that the gateway answered "success"
 // to a notification for the order. The simulator records the attempt only after our answer
-// reaches it, which is after the change committed, so this polls the simulator briefly.
+// reaches it, which is after the change committed, so this polls the simulator.
 func (b *testBundle) waitNotified(t *testing.T, outTradeNo string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
+	if !testutil.Eventually(0, func() bool {
 		for _, a := range b.sb.Notifications(outTradeNo) {
 			if a.Success && a.Response == "success" {
-				return
+				return true
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		return false
+	}) {
+		t.Fatalf("no notification for %s answered success: %+v", outTradeNo, b.sb.Notifications(outTradeNo))
 	}
-	t.Fatalf("no notification for %s answered success: %+v", outTradeNo, b.sb.Notifications(outTradeNo))
 }
 
 // rawRequest describes one hand-made request; sign* fields, when set, are what is signed
@@ -214,7 +215,7 @@ type rawResponse struct {
 	body   []byte
 }
 
-// do sends r signed as SPEC §2.1 says (with b's credentials unless r names others).
+// do sends r signed as docs/api.md (Authentication) says (with b's credentials unless r names others).
 func (b *testBundle) do(t *testing.T, r rawRequest) rawResponse {
 	t.Helper()
 	if r.appID == "" {

@@ -21,10 +21,11 @@ import (
 	"github.com/f2fpay/f2fpay/internal/sandbox"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/postgres"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // cluster is N f2fpay serve children on one PostgreSQL schema and one Redis, with one
-// sandbox and one webhook receiver in the test process (issue 7).
+// sandbox and one webhook receiver in the test process (docs/deploy.md, Several instances).
 type cluster struct {
 	t       *testing.T
 	sb      *sandbox.Sandbox
@@ -135,18 +136,26 @@ func (c *cluster) start(n *node) error {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); log.Close(); close(exited) }()
 	n.cmd, n.exited = cmd, exited
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	healthy := false
+	testutil.Eventually(0, func() bool {
 		select {
 		case <-exited:
-			return fmt.Errorf("node %s exited at start:\n%s", n.name, c.logTail(n))
+			return true
 		default:
 		}
 		if resp, err := http.Get(n.baseURL + "/health"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
+			healthy = resp.StatusCode == 200
 		}
+		return healthy
+	})
+	select {
+	case <-exited:
+		return fmt.Errorf("node %s exited at start:\n%s", n.name, c.logTail(n))
+	default:
+	}
+	if healthy {
+		return nil
 	}
 	return fmt.Errorf("node %s not healthy:\n%s", n.name, c.logTail(n))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 	"github.com/f2fpay/f2fpay/internal/web"
 )
 
@@ -100,12 +101,8 @@ func TestWaitAnswersWithin200ms(t *testing.T) {
 // waitWaiting waits until n requests wait in the notifier.
 func waitWaiting(t *testing.T, b *testBundle, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for b.notes.Waiting() < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d waiting, want %d", b.notes.Waiting(), n)
-		}
-		time.Sleep(2 * time.Millisecond)
+	if !testutil.Eventually(0, func() bool { return b.notes.Waiting() >= n }) {
+		t.Fatalf("%d waiting, want %d", b.notes.Waiting(), n)
 	}
 }
 

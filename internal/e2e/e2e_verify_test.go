@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/client"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // tally is what the gateway, the sandbox and the receiver agree on after a run.
@@ -96,12 +97,10 @@ func (w *world) settle(t *testing.T, c *client.Client, nos []string, within time
 	ctx := withTimeout(t, within+30*time.Second)
 	var x tally
 	var err error
-	for deadline := time.Now().Add(within); ; time.Sleep(250 * time.Millisecond) {
+	testutil.Eventually(within, func() bool {
 		x, err = w.count(ctx, c, nos)
-		if (err == nil && x.ok()) || time.Now().After(deadline) {
-			break
-		}
-	}
+		return err == nil && x.ok()
+	})
 	if err != nil {
 		t.Fatalf("counting: %v", err)
 	}

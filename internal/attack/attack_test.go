@@ -17,6 +17,7 @@ import (
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/testbin"
+	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
 // TestSecurity runs the real program, drives a genuine payment flow through it (validated
@@ -64,7 +65,7 @@ func setupWorld(t *testing.T) *world {
 	return w
 }
 
-// genuineFlow is the full payment flow of SPEC §2 through the Go client, with every
+// genuineFlow is the full payment flow of docs/api.md through the Go client, with every
 // answer recorded for the OpenAPI check.
 func genuineFlow(t *testing.T, w *world) {
 	ctx := context.Background()
@@ -87,15 +88,10 @@ func genuineFlow(t *testing.T, w *world) {
 	if err := w.sandbox("/sandbox/api/pay", map[string]string{"app_id": w.p.state.AlipayAppID, "out_trade_no": w.paid}); err != nil {
 		t.Fatalf("sandbox pay: %v", err)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	testutil.WaitFor(t, 0, "the order to be paid", func() bool {
 		p, err := a.Query(ctx, w.paid, client.QueryOptions{})
-		if err == nil && p.Status == "paid" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("order not paid within 20 s: %v %+v", err, p)
-		}
-	}
+		return err == nil && p.Status == "paid"
+	})
 	if r, err := a.Refund(ctx, client.RefundRequest{OutTradeNo: w.paid, RefundNo: "atk-rf1", RefundAmount: "1.00"}); err != nil || r.Status == "failed" {
 		t.Fatalf("refund: %v %+v", err, r)
 	}
@@ -221,18 +217,15 @@ func runAttacks(t *testing.T, w *world) {
 // waitSettled waits until the simulator has no notification left unacknowledged and two
 // dumps 300 ms apart agree, so that the before-dump is not racing a late notification.
 func (w *world) waitSettled(t *testing.T) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if w.notificationsAcknowledged() {
-			d1 := dumpDB(t, w.dir)
-			time.Sleep(300 * time.Millisecond)
-			if added, removed := d1.diff(dumpDB(t, w.dir)); len(added)+len(removed) == 0 {
-				return
-			}
+	testutil.WaitFor(t, 0, "the program to settle", func() bool {
+		if !w.notificationsAcknowledged() {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("the program did not settle within 30 s")
+		d1 := dumpDB(t, w.dir)
+		time.Sleep(300 * time.Millisecond) // two dumps apart in time, not a poll
+		added, removed := d1.diff(dumpDB(t, w.dir))
+		return len(added)+len(removed) == 0
+	})
 }
 
 func (w *world) genuineNotification(t *testing.T, outTradeNo string) url.Values {
