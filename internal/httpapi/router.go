@@ -110,7 +110,7 @@ func New(cfg Config) http.Handler {
 	e.GET("/health", s.health)
 	e.GET("/ready", s.ready)
 	e.POST("/notify/alipay", s.notify)
-	if s.svc.HasChannel(payment.ChannelWeChat) {
+	if s.svc != nil && s.svc.HasChannel(payment.ChannelWeChat) {
 		e.POST(wechatNotifyPath, s.notifyWeChat)
 	}
 	e.GET("/api/openapi.yaml", serveOpenAPI)

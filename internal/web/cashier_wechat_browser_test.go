@@ -2,10 +2,6 @@ package web_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,49 +11,7 @@ import (
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/payment"
-	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
-	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
-
-const (
-	wechatMchID  = "1900000109"
-	wechatAppID  = "wxd678efh567hg6787"
-	wechatSerial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
-	wechatAPIv3  = "web-test-apiv3-key-0123456789abc"
-)
-
-// wechatSetup is the WeChat Pay channel of a test bundle and its sandbox.
-type wechatSetup struct {
-	sb *wechat.Sandbox
-}
-
-// addWeChat starts the WeChat sandbox (served by the bundle's server at base), registers a
-// merchant with a fresh key and adds the real WeChat Pay channel to svc.
-func addWeChat(t testing.TB, svc *payment.Service, st payment.Store, base string) *wechatSetup {
-	t.Helper()
-	sb, err := wechat.New(wechat.Config{BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sb.Close)
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.RegisterMerchant(wechatMchID, wechatSerial, wechatpay.PublicKeyPEM(&k.PublicKey), wechatAPIv3); err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKCS8PrivateKey(k)
-	c, err := wechatpay.New(wechatpay.Config{MchID: wechatMchID, AppID: wechatAppID, CertSerial: wechatSerial,
-		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), APIv3Key: wechatAPIv3,
-		PlatformPublicKey: sb.PlatformPublicKeyPEM(), PlatformPublicKeyID: sb.PlatformPublicKeyID(),
-		Gateway: base + "/sandbox/wechat", Recorder: func(c payment.ChannelCall) { _ = st.InsertChannelCall(context.Background(), &c) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.AddChannel(payment.ChannelWeChat, wechatpay.NewChannel(c, base+"/notify/wechat"))
-	return &wechatSetup{sb: sb}
-}
 
 // TestBrowserWeChatCashier: a WeChat order's cashier page in Chromium wears WeChat Pay's
 // brand and asks to scan with WeChat; the buyer pays on the WeChat sandbox's page in
