@@ -25,8 +25,10 @@ import (
 	"github.com/f2fpay/f2fpay/internal/httpapi"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
@@ -70,6 +72,7 @@ type testBundle struct {
 	secret  string
 	client  *client.Client
 	changes chan *payment.Order // every committed order change (Service.OnChange)
+	wx      *wechat.Sandbox         // with setupOptions.wechat
 }
 
 type setupOptions struct {
@@ -89,6 +92,9 @@ type setupOptions struct {
 	trustedProxies []string
 	// notifyFail budgets unverified notifications (Service.SetNotifyFailBudget).
 	notifyFail payment.NotifyFailBudget
+	// wechat adds the WeChat Pay channel against the WeChat sandbox, mounted under
+	// /sandbox/wechat on the same server (b.wx).
+	wechat bool
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -138,6 +144,15 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if o.notifyFail != nil {
 		svc.SetNotifyFailBudget(o.notifyFail)
 	}
+	var wx *wechat.Sandbox
+	var sandboxes http.Handler = sb
+	if o.wechat {
+		wx = addWeChat(t, svc, srv.URL)
+		mux := http.NewServeMux()
+		mux.Handle("/sandbox/wechat/", wx)
+		mux.Handle("/", sb)
+		sandboxes = mux
+	}
 	changes := make(chan *payment.Order, 256)
 	svc.OnChange(func(o *payment.Order) {
 		select {
@@ -149,7 +164,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
 		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies,
 		Extra: func(e *gin.Engine) {
-			e.Any("/sandbox/*path", gin.WrapH(sb))
+			e.Any("/sandbox/*path", gin.WrapH(sandboxes))
 			if o.extra != nil {
 				o.extra(e)
 			}
@@ -160,7 +175,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		t.Fatal(err)
 	}
 	return &testBundle{srv: srv, svc: svc, store: st, sb: sb, appID: cl.AppID, secret: secret,
-		client: client.New(srv.URL, cl.AppID, secret), changes: changes}
+		client: client.New(srv.URL, cl.AppID, secret), changes: changes, wx: wx}
 }
 
 // waitStatus waits until a committed change shows the order in status.
@@ -306,4 +321,34 @@ func wantClientError(t *testing.T, err error, status int, code string) *client.E
 
 func createReq(no, amount string) client.CreateRequest {
 	return client.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "测试商品"}
+}
+
+// WeChat Pay merchant of setupOptions.wechat.
+const (
+	wechatMchID  = "1900000109"
+	wechatSerial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+	wechatAPIv3  = "httpapi-test-apiv3-0123456789abc"
+)
+
+// addWeChat starts the WeChat sandbox (served at base), registers the merchant with the
+// test key and adds the real WeChat Pay channel to svc, notified at base/notify/wechat.
+func addWeChat(t *testing.T, svc *payment.Service, base string) *wechat.Sandbox {
+	t.Helper()
+	sb, err := wechat.New(wechat.Config{BaseURL: base, TimeScale: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	priv, pub := appKeys(t)
+	if err := sb.RegisterMerchant(wechatMchID, wechatSerial, pub, wechatAPIv3); err != nil {
+		t.Fatal(err)
+	}
+	c, err := wechatpay.New(wechatpay.Config{MchID: wechatMchID, AppID: "wxd678efh567hg6787", CertSerial: wechatSerial,
+		PrivateKey: priv, APIv3Key: wechatAPIv3, PlatformPublicKey: sb.PlatformPublicKeyPEM(),
+		PlatformPublicKeyID: sb.PlatformPublicKeyID(), Gateway: base + "/sandbox/wechat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.AddChannel(payment.ChannelWeChat, wechatpay.NewChannel(c, base+"/notify/wechat"))
+	return sb
 }
