@@ -28,8 +28,8 @@ import (
 	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
-	"github.com/f2fpay/f2fpay/internal/wechatpay"
 	"github.com/f2fpay/f2fpay/internal/testutil"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 const alipayAppID = "2021000000000001"
@@ -72,7 +72,7 @@ type testBundle struct {
 	secret  string
 	client  *client.Client
 	changes chan *payment.Order // every committed order change (Service.OnChange)
-	wx      *wechat.Sandbox         // with setupOptions.wechat
+	wx      *wechat.Sandbox     // with setupOptions.wechat
 }
 
 type setupOptions struct {
