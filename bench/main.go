@@ -85,7 +85,7 @@ func bench(o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := probe.Create(ctx, client.CreateRequest{OutTradeNo: "bench-probe", TotalAmount: "9.90", Subject: "bench"}); err != nil {
+	if _, _, err := probe.Create(ctx, client.CreateRequest{OutTradeNo: "bench_probe", TotalAmount: "9.90", Subject: "bench"}); err != nil {
 		return fmt.Errorf("probe order: %w", err)
 	}
 	// Warm up connections and caches so that neither phase pays for them.
@@ -120,7 +120,7 @@ func runProbe(ctx context.Context, c *client.Client, d, every time.Duration) pro
 	var r probeResult
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(every) {
 		start := time.Now()
-		if _, err := c.Query(ctx, "bench-probe", client.QueryOptions{}); err != nil {
+		if _, err := c.Query(ctx, "bench_probe", client.QueryOptions{}); err != nil {
 			r.failed++
 			continue
 		}

@@ -22,7 +22,7 @@ func TestStartGateway(t *testing.T) {
 		g.close()
 		t.Fatal(err)
 	}
-	p, created, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "bench-test", TotalAmount: "9.90", Subject: "bench"})
+	p, created, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "bench_test", TotalAmount: "9.90", Subject: "bench"})
 	if err != nil || !created || p.QRCode == "" {
 		g.close()
 		t.Fatalf("create: %+v %v %v", p, created, err)

@@ -16,6 +16,8 @@ const (
 	CodeUpstreamRejected    = "UPSTREAM_REJECTED"
 	CodeUpstreamUnavailable = "UPSTREAM_UNAVAILABLE"
 	CodeInternal            = "INTERNAL"
+	// CodePaymentFailed (402): Alipay refused a barcode charge; AlipaySubCode says why.
+	CodePaymentFailed = "PAYMENT_FAILED"
 )
 
 // Error is an error answer of the gateway. Code is empty when the answer was not the

@@ -57,9 +57,19 @@ type Payment struct {
 	Metadata       map[string]string `json:"metadata"`
 	// Late is true on a payment that arrived after the order was closed.
 	Late bool `json:"late,omitempty"`
+	// Kind is KindQR or KindBarcode (Charge); a barcode order has no QR fields.
+	Kind string `json:"kind,omitempty"`
+	// FailureReason is Alipay's reason when it refused a barcode charge.
+	FailureReason string `json:"failure_reason,omitempty"`
+	// StoreID, TerminalID and OperatorID are the create request's, when it gave them.
+	StoreID    string `json:"store_id,omitempty"`
+	TerminalID string `json:"terminal_id,omitempty"`
+	OperatorID string `json:"operator_id,omitempty"`
 }
 
-// CreateRequest asks for a new order. OutTradeNo, TotalAmount and Subject are required.
+// CreateRequest asks for a new order. OutTradeNo (1-64 of [A-Za-z0-9_]), TotalAmount and
+// Subject (none of / = &) are required; TimeoutMinutes is 1-120, 0 means the gateway's
+// default.
 type CreateRequest struct {
 	OutTradeNo     string            `json:"out_trade_no"`
 	TotalAmount    string            `json:"total_amount"`
@@ -70,6 +80,11 @@ type CreateRequest struct {
 	Metadata       map[string]string `json:"metadata,omitempty"`
 	// Channel is "alipay" (the default when empty) or "wechat" (WeChat Pay Native).
 	Channel string `json:"channel,omitempty"`
+	// StoreID, TerminalID and OperatorID (each ≤ 32 of [A-Za-z0-9_-], operator_id ≤ 28)
+	// go to Alipay with the order and come back in the Payment.
+	StoreID    string `json:"store_id,omitempty"`
+	TerminalID string `json:"terminal_id,omitempty"`
+	OperatorID string `json:"operator_id,omitempty"`
 }
 
 // Refund is one refund of an order.

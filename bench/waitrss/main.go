@@ -92,7 +92,7 @@ func measure(pid, n int, ramp time.Duration, base, appID, secret string) error {
 	ctx := context.Background()
 	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: 0, DisableCompression: true}
 	c := client.New(base, appID, secret, client.WithHTTPClient(&http.Client{Transport: tr, Timeout: 90 * time.Second}))
-	no := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	no := fmt.Sprintf("bench_%d", time.Now().UnixNano())
 	p, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "9.90", Subject: "waitrss"})
 	if err != nil {
 		return err

@@ -241,10 +241,10 @@ func (d *demo) createFirstOrder(ctx context.Context) error {
 	for _, o := range []struct {
 		channel, prefix string
 		out             *struct{ cashier, qr string }
-	}{{payment.ChannelAlipay, "demo", &d.firstOrder}, {payment.ChannelWeChat, "demowx", &d.wechatOrder}} {
+	}{{payment.ChannelAlipay, "demo", &d.firstOrder}, {payment.ChannelWeChat, "demo_wx", &d.wechatOrder}} {
 		suffix := make([]byte, 3)
 		_, _ = rand.Read(suffix)
-		no := fmt.Sprintf("%s-%s-%x", o.prefix, time.Now().UTC().Format("20060102150405"), suffix)
+		no := fmt.Sprintf("%s_%s_%x", o.prefix, time.Now().UTC().Format("20060102150405"), suffix)
 		ord, _, err := d.app.Service().Create(ctx, d.state.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990,
 			Subject: "f2fpay demo order", Channel: o.channel})
 		if err != nil {

@@ -22,71 +22,71 @@ func TestEndToEnd(t *testing.T) {
 	p := runDemoForTest(t, t.TempDir())
 	ctx := context.Background()
 
-	first := mustCreate(t, p, "e2e-order-1", "10.00")
-	again, created, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "e2e-order-1", TotalAmount: "10.00", Subject: "测试商品 e2e-order-1"})
+	first := mustCreate(t, p, "e2e_order_1", "10.00")
+	again, created, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "e2e_order_1", TotalAmount: "10.00", Subject: "测试商品 e2e_order_1"})
 	if err != nil || created || again.QRCode != first.QRCode || again.CashierURL != first.CashierURL {
 		t.Fatalf("identical repeat: created=%v err=%v qr %q vs %q", created, err, again.QRCode, first.QRCode)
 	}
-	_, _, err = p.api.Create(ctx, client.CreateRequest{OutTradeNo: "e2e-order-1", TotalAmount: "11.00", Subject: "测试商品 e2e-order-1"})
+	_, _, err = p.api.Create(ctx, client.CreateRequest{OutTradeNo: "e2e_order_1", TotalAmount: "11.00", Subject: "测试商品 e2e_order_1"})
 	var apiErr *client.Error
 	if !errors.As(err, &apiErr) || apiErr.Status != 409 || apiErr.Code != "CONFLICT" {
 		t.Fatalf("other amount: err = %v; want 409 CONFLICT", err)
 	}
 
-	if code := p.pay("e2e-order-1"); code != 200 {
+	if code := p.pay("e2e_order_1"); code != 200 {
 		t.Fatalf("sandbox pay: %d", code)
 	}
-	paid := p.waitStatus("e2e-order-1", "paid")
-	st := p.sandboxTrade("e2e-order-1")
+	paid := p.waitStatus("e2e_order_1", "paid")
+	st := p.sandboxTrade("e2e_order_1")
 	if !regexp.MustCompile(`^\d{28}$`).MatchString(paid.TradeNo) || paid.TradeNo != st.TradeNo || paid.PaidAt == nil {
 		t.Fatalf("paid order trade_no %q (sandbox %q), paid_at %v", paid.TradeNo, st.TradeNo, paid.PaidAt)
 	}
-	if n := p.events("e2e-order-1", "payment.succeeded"); n != 1 {
+	if n := p.events("e2e_order_1", "payment.succeeded"); n != 1 {
 		t.Fatalf("payment.succeeded events = %d; want 1", n)
 	}
 
-	r1, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-order-1", RefundNo: "r1", RefundAmount: "1.00"})
+	r1, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e_order_1", RefundNo: "r1", RefundAmount: "1.00"})
 	if err != nil || r1.Status != "succeeded" {
 		t.Fatalf("refund r1: %+v, %v", r1, err)
 	}
-	r2, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-order-1", RefundNo: "r2", RefundAmount: "1.00"})
+	r2, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e_order_1", RefundNo: "r2", RefundAmount: "1.00"})
 	if err != nil || r2.Status != "succeeded" {
 		t.Fatalf("refund r2: %+v, %v", r2, err)
 	}
-	r1again, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-order-1", RefundNo: "r1", RefundAmount: "1.00"})
+	r1again, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e_order_1", RefundNo: "r1", RefundAmount: "1.00"})
 	if err != nil || mustJSON(t, r1again) != mustJSON(t, r1) {
 		t.Fatalf("repeat of r1 = %+v, %v; want the same answer %+v", r1again, err, r1)
 	}
-	_, err = p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e-order-1", RefundNo: "r3", RefundAmount: "8.01"})
+	_, err = p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "e2e_order_1", RefundNo: "r3", RefundAmount: "8.01"})
 	if !errors.As(err, &apiErr) || apiErr.Status != 422 || apiErr.Code != "UNPROCESSABLE" {
 		t.Fatalf("over-refund: err = %v; want 422 UNPROCESSABLE", err)
 	}
-	after, _ := p.api.Query(ctx, "e2e-order-1", client.QueryOptions{})
+	after, _ := p.api.Query(ctx, "e2e_order_1", client.QueryOptions{})
 	if after.Status != "paid" || after.RefundedAmount != "2.00" {
 		t.Fatalf("after refunds: status %s refunded %s; want paid 2.00", after.Status, after.RefundedAmount)
 	}
-	if st := p.sandboxTrade("e2e-order-1"); st.RefundedAmount != "2.00" {
+	if st := p.sandboxTrade("e2e_order_1"); st.RefundedAmount != "2.00" {
 		t.Fatalf("sandbox refunded %s; want 2.00", st.RefundedAmount)
 	}
-	if n := p.events("e2e-order-1", "refund.succeeded"); n != 2 {
+	if n := p.events("e2e_order_1", "refund.succeeded"); n != 2 {
 		t.Fatalf("refund.succeeded events = %d; want 2", n)
 	}
 
-	mustCreate(t, p, "e2e-order-2", "3.50")
-	closed, err := p.api.Close(ctx, "e2e-order-2")
+	mustCreate(t, p, "e2e_order_2", "3.50")
+	closed, err := p.api.Close(ctx, "e2e_order_2")
 	if err != nil || closed.Status != "closed" || closed.ClosedAt == nil {
 		t.Fatalf("close pending: %+v, %v", closed, err)
 	}
-	if code := p.pay("e2e-order-2"); code == 200 {
+	if code := p.pay("e2e_order_2"); code == 200 {
 		t.Fatal("the sandbox let the buyer pay a closed order's QR")
 	}
-	if st := p.sandboxTrade("e2e-order-2"); st.QRActive {
+	if st := p.sandboxTrade("e2e_order_2"); st.QRActive {
 		t.Fatal("the sandbox still shows the closed order's QR active")
 	}
-	if n := p.events("e2e-order-2", "payment.closed"); n != 1 {
+	if n := p.events("e2e_order_2", "payment.closed"); n != 1 {
 		t.Fatalf("payment.closed events = %d; want 1", n)
 	}
-	_, err = p.api.Close(ctx, "e2e-order-1")
+	_, err = p.api.Close(ctx, "e2e_order_1")
 	if !errors.As(err, &apiErr) || apiErr.Status != 409 {
 		t.Fatalf("close of a paid order: err = %v; want 409", err)
 	}
@@ -101,21 +101,21 @@ func TestSyncWithoutNotification(t *testing.T) {
 	if code := p.sandbox("POST", "/sandbox/api/faults", map[string]any{"seed": 1, "notify_drop": 1.0}, nil); code != 200 {
 		t.Fatalf("set faults: %d", code)
 	}
-	mustCreate(t, p, "sync-1", "9.90")
-	if code := p.pay("sync-1"); code != 200 {
+	mustCreate(t, p, "sync_1", "9.90")
+	if code := p.pay("sync_1"); code != 200 {
 		t.Fatalf("pay: %d", code)
 	}
-	local, _ := p.api.Query(ctx, "sync-1", client.QueryOptions{})
+	local, _ := p.api.Query(ctx, "sync_1", client.QueryOptions{})
 	if local.Status != "pending" {
 		t.Fatalf("without a notification the local order is %s; want pending", local.Status)
 	}
 	for i := 0; i < 3; i++ {
-		o, err := p.api.Query(ctx, "sync-1", client.QueryOptions{Sync: true})
+		o, err := p.api.Query(ctx, "sync_1", client.QueryOptions{Sync: true})
 		if err != nil || o.Status != "paid" || o.TradeNo == "" {
 			t.Fatalf("sync query %d: %+v, %v", i, o, err)
 		}
 	}
-	if n := p.events("sync-1", "payment.succeeded"); n != 1 {
+	if n := p.events("sync_1", "payment.succeeded"); n != 1 {
 		t.Fatalf("payment.succeeded events = %d; want 1", n)
 	}
 }
@@ -125,9 +125,9 @@ func TestConcurrentRefunds(t *testing.T) {
 	t.Parallel()
 	p := runDemoForTest(t, t.TempDir())
 	ctx := context.Background()
-	mustCreate(t, p, "conc-1", "10.00")
-	p.pay("conc-1")
-	p.waitStatus("conc-1", "paid")
+	mustCreate(t, p, "conc_1", "10.00")
+	p.pay("conc_1")
+	p.waitStatus("conc_1", "paid")
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -136,7 +136,7 @@ func TestConcurrentRefunds(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			r, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "conc-1", RefundNo: fmt.Sprintf("c%02d", i), RefundAmount: "1.00"})
+			r, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "conc_1", RefundNo: fmt.Sprintf("c%02d", i), RefundAmount: "1.00"})
 			key := errCode(err)
 			if err == nil {
 				key = r.Status
@@ -151,11 +151,11 @@ func TestConcurrentRefunds(t *testing.T) {
 	if outcomes["succeeded"] != 10 || outcomes["UNPROCESSABLE"] != 20 {
 		t.Fatalf("outcomes %v; want 10 succeeded and 20 UNPROCESSABLE", outcomes)
 	}
-	o, _ := p.api.Query(ctx, "conc-1", client.QueryOptions{})
+	o, _ := p.api.Query(ctx, "conc_1", client.QueryOptions{})
 	if o.Status != "refunded" || o.RefundedAmount != "10.00" {
 		t.Fatalf("order %s refunded %s; want refunded 10.00", o.Status, o.RefundedAmount)
 	}
-	if st := p.sandboxTrade("conc-1"); st.RefundedAmount != "10.00" || st.Status != "TRADE_CLOSED" {
+	if st := p.sandboxTrade("conc_1"); st.RefundedAmount != "10.00" || st.Status != "TRADE_CLOSED" {
 		t.Fatalf("sandbox: %s refunded %s; want TRADE_CLOSED 10.00", st.Status, st.RefundedAmount)
 	}
 }
@@ -166,9 +166,9 @@ func TestRestartKeepsData(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	p := runDemoForTest(t, dir)
-	mustCreate(t, p, "keep-1", "1.23")
-	p.pay("keep-1")
-	p.waitStatus("keep-1", "paid")
+	mustCreate(t, p, "keep_1", "1.23")
+	p.pay("keep_1")
+	p.waitStatus("keep_1", "paid")
 	before := p.state
 	p.stop()
 
@@ -187,11 +187,11 @@ func TestRestartKeepsData(t *testing.T) {
 		before.WebhookSecret == "" || q.state.WebhookSecret != before.WebhookSecret {
 		t.Fatal("credentials changed across a restart")
 	}
-	o := q.waitStatus("keep-1", "paid")
+	o := q.waitStatus("keep_1", "paid")
 	if o.TotalAmount != "1.23" || o.TradeNo == "" {
 		t.Fatalf("after restart: %+v", o)
 	}
-	if n := q.events("keep-1", "payment.succeeded"); n != 1 {
+	if n := q.events("keep_1", "payment.succeeded"); n != 1 {
 		t.Fatalf("payment.succeeded events after restart = %d; want 1", n)
 	}
 }

@@ -22,7 +22,7 @@ func TestFaultyNotificationsConverge(t *testing.T) {
 	}
 	const n = 24
 	for i := 0; i < n; i++ {
-		no := fmt.Sprintf("fault-%02d", i)
+		no := fmt.Sprintf("fault_%02d", i)
 		mustCreate(t, p, no, "6.00")
 		switch i % 4 {
 		case 3: // left unpaid, then closed
@@ -36,7 +36,7 @@ func TestFaultyNotificationsConverge(t *testing.T) {
 		}
 	}
 	for i := 0; i < n; i++ {
-		no := fmt.Sprintf("fault-%02d", i)
+		no := fmt.Sprintf("fault_%02d", i)
 		switch i % 4 {
 		case 1: // partial refund
 			p.waitStatus(no, "paid")
@@ -56,7 +56,7 @@ func TestFaultyNotificationsConverge(t *testing.T) {
 	testutil.WaitFor(t, 0, "the sandbox's notifications to settle", p.notificationsSettled)
 	want := map[int]struct{ status, refunded string }{0: {"paid", "0.00"}, 1: {"paid", "2.50"}, 2: {"refunded", "6.00"}, 3: {"closed", "0.00"}}
 	for i := 0; i < n; i++ {
-		no := fmt.Sprintf("fault-%02d", i)
+		no := fmt.Sprintf("fault_%02d", i)
 		o, err := p.api.Query(ctx, no, client.QueryOptions{})
 		if err != nil {
 			t.Fatal(err)

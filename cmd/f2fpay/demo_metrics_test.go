@@ -16,13 +16,13 @@ import (
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	p := runDemoForTest(t, t.TempDir())
-	mustCreate(t, p, "metrics-1", "9.90")
-	if code := p.pay("metrics-1"); code != http.StatusOK {
+	mustCreate(t, p, "metrics_1", "9.90")
+	if code := p.pay("metrics_1"); code != http.StatusOK {
 		t.Fatalf("pay: status %d", code)
 	}
-	p.waitStatus("metrics-1", "paid")
+	p.waitStatus("metrics_1", "paid")
 	// A forged notification is refused, and counted.
-	resp, err := http.PostForm(p.state.BaseURL+"/notify/alipay", url.Values{"out_trade_no": {"metrics-1"}, "sign": {"forged"}})
+	resp, err := http.PostForm(p.state.BaseURL+"/notify/alipay", url.Values{"out_trade_no": {"metrics_1"}, "sign": {"forged"}})
 	if err != nil {
 		t.Fatal(err)
 	}

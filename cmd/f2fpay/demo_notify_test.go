@@ -121,12 +121,12 @@ func TestNotifyRefusals(t *testing.T) {
 	dir := t.TempDir()
 	p := runDemoForTest(t, dir)
 	signer := sandboxSigner(t, dir)
-	mustCreate(t, p, "forge-1", "5.00")
-	if code := p.sandbox("POST", "/sandbox/api/scan", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": "forge-1"}, nil); code != 200 {
+	mustCreate(t, p, "forge_1", "5.00")
+	if code := p.sandbox("POST", "/sandbox/api/scan", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": "forge_1"}, nil); code != 200 {
 		t.Fatalf("scan: %d", code)
 	}
-	st := p.sandboxTrade("forge-1")
-	genuine := p.notification("forge-1", "5.00", st.TradeNo, st.SellerID)
+	st := p.sandboxTrade("forge_1")
+	genuine := p.notification("forge_1", "5.00", st.TradeNo, st.SellerID)
 	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func TestNotifyRefusals(t *testing.T) {
 		"no signature":              genuine,
 		"signed by another key":     alipaySigner{otherKey}.sign(t, genuine),
 		"other app's notification":  signer.sign(t, with("app_id", "2021000000009999")),
-		"unknown out_trade_no":      signer.sign(t, with("out_trade_no", "no-such-order")),
+		"unknown out_trade_no":      signer.sign(t, with("out_trade_no", "no_such_order")),
 		"amount differs":            signer.sign(t, with("total_amount", "0.01")),
 		"seller differs":            signer.sign(t, with("seller_id", "2088000000000001")),
 		"paid, but Alipay says not": signer.sign(t, genuine),
@@ -182,11 +182,11 @@ func TestNotifyRefusals(t *testing.T) {
 		statuses[status]++
 	}
 	t.Logf("%d forged or tampered notifications refused: %v", len(cases), statuses)
-	o := p.waitStatus("forge-1", "pending")
+	o := p.waitStatus("forge_1", "pending")
 	if o.TradeNo != "" || o.PaidAt != nil {
 		t.Fatalf("order changed: %+v", o)
 	}
-	if n := p.events("forge-1", "payment.succeeded"); n != 0 {
+	if n := p.events("forge_1", "payment.succeeded"); n != 0 {
 		t.Fatalf("%d payment.succeeded events for a forged payment", n)
 	}
 	if got := auditCount(t, dir) - auditBefore; got != statuses[http.StatusOK] || got < ratelimit.DefaultNotifyFailBurst {
@@ -205,12 +205,12 @@ func TestDuplicateNotifications(t *testing.T) {
 	if code := p.sandbox("POST", "/sandbox/api/faults", map[string]any{"seed": 1, "notify_drop": 1.0}, nil); code != 200 {
 		t.Fatalf("set faults: %d", code)
 	}
-	mustCreate(t, p, "dup-1", "7.77")
-	if code := p.pay("dup-1"); code != 200 {
+	mustCreate(t, p, "dup_1", "7.77")
+	if code := p.pay("dup_1"); code != 200 {
 		t.Fatalf("pay: %d", code)
 	}
-	st := p.sandboxTrade("dup-1")
-	form := signer.sign(t, p.notification("dup-1", "7.77", st.TradeNo, st.SellerID))
+	st := p.sandboxTrade("dup_1")
+	form := signer.sign(t, p.notification("dup_1", "7.77", st.TradeNo, st.SellerID))
 	var wg sync.WaitGroup
 	answers := make([]string, 20)
 	for i := range answers {
@@ -226,10 +226,10 @@ func TestDuplicateNotifications(t *testing.T) {
 			t.Errorf("copy %d answered %q; want success", i, a)
 		}
 	}
-	if o := p.waitStatus("dup-1", "paid"); o.TradeNo != st.TradeNo {
+	if o := p.waitStatus("dup_1", "paid"); o.TradeNo != st.TradeNo {
 		t.Fatalf("trade_no %q; want %q", o.TradeNo, st.TradeNo)
 	}
-	if n := p.events("dup-1", "payment.succeeded"); n != 1 {
+	if n := p.events("dup_1", "payment.succeeded"); n != 1 {
 		t.Fatalf("payment.succeeded events = %d; want exactly 1", n)
 	}
 }

@@ -40,7 +40,7 @@ func TestWebhookDeadThenResend(t *testing.T) {
 
 	p := runDemoForTest(t, t.TempDir())
 	ctx := context.Background()
-	o, _, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "hook-1", TotalAmount: "4.00", Subject: "s", NotifyURL: recv.URL})
+	o, _, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "hook_1", TotalAmount: "4.00", Subject: "s", NotifyURL: recv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func TestWeChatEndToEnd(t *testing.T) {
 	base := p.state.BaseURL
 
 	// Validation: an unknown channel, WeChat Pay's out_trade_no length, the same number on another channel.
-	_, _, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "wxe2e-bad", TotalAmount: "1.00", Subject: "s", Channel: "unionpay"})
+	_, _, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "wxe2e_bad", TotalAmount: "1.00", Subject: "s", Channel: "unionpay"})
 	if errCode(err) != "INVALID_PARAMETER" {
 		t.Fatalf("unknown channel: %v", err)
 	}
@@ -109,31 +109,31 @@ func TestWeChatEndToEnd(t *testing.T) {
 	if code := p.sandbox("POST", "/sandbox/wechat/api/faults", map[string]any{"seed": 3, "notify_duplicate": 1.0}, nil); code != 200 {
 		t.Fatalf("faults: %d", code)
 	}
-	createWeChat(t, p, "wxe2e-pay", "9.90")
-	if again, created, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "wxe2e-pay", TotalAmount: "9.90",
-		Subject: "微信商品 wxe2e-pay", Channel: "wechat"}); err != nil || created || again.Channel != "wechat" {
+	createWeChat(t, p, "wxe2e_pay", "9.90")
+	if again, created, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "wxe2e_pay", TotalAmount: "9.90",
+		Subject: "微信商品 wxe2e_pay", Channel: "wechat"}); err != nil || created || again.Channel != "wechat" {
 		t.Fatalf("repeated create: %v %v", created, err)
 	}
-	if _, _, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "wxe2e-pay", TotalAmount: "9.90",
-		Subject: "微信商品 wxe2e-pay"}); errCode(err) != "CONFLICT" {
+	if _, _, err := p.api.Create(ctx, client.CreateRequest{OutTradeNo: "wxe2e_pay", TotalAmount: "9.90",
+		Subject: "微信商品 wxe2e_pay"}); errCode(err) != "CONFLICT" {
 		t.Fatalf("the same order on alipay: %v", err)
 	}
-	if code := p.payWeChat("wxe2e-pay"); code != 200 {
+	if code := p.payWeChat("wxe2e_pay"); code != 200 {
 		t.Fatalf("pay: %d", code)
 	}
-	paid := p.waitStatus("wxe2e-pay", "paid")
-	wt := p.wechatTrade("wxe2e-pay")
+	paid := p.waitStatus("wxe2e_pay", "paid")
+	wt := p.wechatTrade("wxe2e_pay")
 	if paid.TradeNo != wt.TransactionID || paid.PaidAt == nil {
 		t.Fatalf("paid %+v, sandbox %+v", paid, wt)
 	}
-	testutil.WaitFor(t, 0, "both copies of the notification answered 204", func() bool { return p.wechatAttempts("wxe2e-pay", 204) >= 2 })
-	if n := p.events("wxe2e-pay", "payment.succeeded"); n != 1 {
+	testutil.WaitFor(t, 0, "both copies of the notification answered 204", func() bool { return p.wechatAttempts("wxe2e_pay", 204) >= 2 })
+	if n := p.events("wxe2e_pay", "payment.succeeded"); n != 1 {
 		t.Fatalf("%d payment.succeeded events", n)
 	}
 	p.sandbox("DELETE", "/sandbox/wechat/api/faults", nil, nil)
 
 	// Forged: an envelope that no key signed, for a pending order; and an oversized body.
-	createWeChat(t, p, "wxe2e-forged", "5.00")
+	createWeChat(t, p, "wxe2e_forged", "5.00")
 	forged := []byte(`{"id":"EV-forged","create_time":"2026-11-29T10:00:00+08:00","resource_type":"encrypt-resource",` +
 		`"event_type":"TRANSACTION.SUCCESS","summary":"支付成功","resource":{"original_type":"transaction","algorithm":"AEAD_AES_256_GCM",` +
 		`"ciphertext":"AAAA","associated_data":"transaction","nonce":"abcdefghijkl"}}`)
@@ -145,7 +145,7 @@ func TestWeChatEndToEnd(t *testing.T) {
 	if code, body := postNotify(t, base, h, bytes.Repeat([]byte("x"), 70<<10)); code != 413 || !strings.Contains(body, `"code":"FAIL"`) {
 		t.Fatalf("oversized notification answered %d %s", code, body)
 	}
-	if o, err := p.api.Query(ctx, "wxe2e-forged", client.QueryOptions{}); err != nil || o.Status != "pending" {
+	if o, err := p.api.Query(ctx, "wxe2e_forged", client.QueryOptions{}); err != nil || o.Status != "pending" {
 		t.Fatalf("after forged notifications: %+v %v", o, err)
 	}
 
@@ -153,64 +153,64 @@ func TestWeChatEndToEnd(t *testing.T) {
 	if code := p.sandbox("POST", "/sandbox/wechat/api/faults", map[string]any{"seed": 3, "notify_drop": 1.0}, nil); code != 200 {
 		t.Fatalf("faults: %d", code)
 	}
-	createWeChat(t, p, "wxe2e-lost", "2.00")
-	if code := p.payWeChat("wxe2e-lost"); code != 200 {
+	createWeChat(t, p, "wxe2e_lost", "2.00")
+	if code := p.payWeChat("wxe2e_lost"); code != 200 {
 		t.Fatalf("pay: %d", code)
 	}
-	if o, err := p.api.Query(ctx, "wxe2e-lost", client.QueryOptions{Sync: true}); err != nil || o.Status != "paid" {
+	if o, err := p.api.Query(ctx, "wxe2e_lost", client.QueryOptions{Sync: true}); err != nil || o.Status != "paid" {
 		t.Fatalf("sync query of a payment whose notifications were dropped: %+v %v", o, err)
 	}
-	if n := p.wechatAttempts("wxe2e-lost", 204); n != 0 {
+	if n := p.wechatAttempts("wxe2e_lost", 204); n != 0 {
 		t.Fatalf("%d notifications reached the gateway despite notify_drop", n)
 	}
 	p.sandbox("DELETE", "/sandbox/wechat/api/faults", nil, nil)
 
 	// Refunds: WeChat Pay accepts (pending), settles a few seconds later (succeeded).
-	r, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e-pay", RefundNo: "wxr1", RefundAmount: "3.00", Reason: "退货"})
+	r, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e_pay", RefundNo: "wxr1", RefundAmount: "3.00", Reason: "退货"})
 	if err != nil || (r.Status != "pending" && r.Status != "succeeded") {
 		t.Fatalf("refund: %+v %v", r, err)
 	}
-	if again, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e-pay", RefundNo: "wxr1", RefundAmount: "3.00", Reason: "退货"}); err != nil || again.RefundNo != "wxr1" {
+	if again, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e_pay", RefundNo: "wxr1", RefundAmount: "3.00", Reason: "退货"}); err != nil || again.RefundNo != "wxr1" {
 		t.Fatalf("repeated refund: %+v %v", again, err)
 	}
-	if _, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e-pay", RefundNo: "wxr1", RefundAmount: "4.00", Reason: "退货"}); errCode(err) != "CONFLICT" {
+	if _, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e_pay", RefundNo: "wxr1", RefundAmount: "4.00", Reason: "退货"}); errCode(err) != "CONFLICT" {
 		t.Fatalf("refund_no reused with another amount: %v", err)
 	}
-	if _, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e-pay", RefundNo: "wxr2", RefundAmount: "7.00"}); errCode(err) != "UNPROCESSABLE" {
+	if _, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e_pay", RefundNo: "wxr2", RefundAmount: "7.00"}); errCode(err) != "UNPROCESSABLE" {
 		t.Fatalf("refund above the refundable rest: %v", err)
 	}
 	testutil.WaitFor(t, 0, "the refund to succeed", func() bool {
-		r, err := p.api.RefundQuery(ctx, "wxe2e-pay", "wxr1")
+		r, err := p.api.RefundQuery(ctx, "wxe2e_pay", "wxr1")
 		return err == nil && r.Status == "succeeded"
 	})
-	if o := p.waitStatus("wxe2e-pay", "paid"); o.RefundedAmount != "3.00" {
+	if o := p.waitStatus("wxe2e_pay", "paid"); o.RefundedAmount != "3.00" {
 		t.Fatalf("refunded %s", o.RefundedAmount)
 	}
-	if wt := p.wechatTrade("wxe2e-pay"); wt.Refunded != 300 {
+	if wt := p.wechatTrade("wxe2e_pay"); wt.Refunded != 300 {
 		t.Fatalf("sandbox refunded %d fen", wt.Refunded)
 	}
-	if _, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e-pay", RefundNo: "wxr2", RefundAmount: "6.90"}); err != nil {
+	if _, err := p.api.Refund(ctx, client.RefundRequest{OutTradeNo: "wxe2e_pay", RefundNo: "wxr2", RefundAmount: "6.90"}); err != nil {
 		t.Fatal(err)
 	}
-	p.waitStatus("wxe2e-pay", "refunded")
-	if n := p.events("wxe2e-pay", "refund.succeeded"); n != 2 {
+	p.waitStatus("wxe2e_pay", "refunded")
+	if n := p.events("wxe2e_pay", "refund.succeeded"); n != 2 {
 		t.Fatalf("%d refund.succeeded events", n)
 	}
 
 	// Close: closed here and at WeChat Pay; the code_url can no longer be paid.
-	if o, err := p.api.Close(ctx, "wxe2e-forged"); err != nil || o.Status != "closed" {
+	if o, err := p.api.Close(ctx, "wxe2e_forged"); err != nil || o.Status != "closed" {
 		t.Fatalf("close: %+v %v", o, err)
 	}
-	if wt := p.wechatTrade("wxe2e-forged"); wt.State != "CLOSED" {
+	if wt := p.wechatTrade("wxe2e_forged"); wt.State != "CLOSED" {
 		t.Fatalf("sandbox trade %+v", wt)
 	}
-	if code := p.payWeChat("wxe2e-forged"); code == 200 {
+	if code := p.payWeChat("wxe2e_forged"); code == 200 {
 		t.Fatal("the WeChat sandbox let a buyer pay a closed order")
 	}
-	if _, err := p.api.Close(ctx, "wxe2e-pay"); errCode(err) != "CONFLICT" {
+	if _, err := p.api.Close(ctx, "wxe2e_pay"); errCode(err) != "CONFLICT" {
 		t.Fatalf("close of a refunded order: %v", err)
 	}
-	if n := p.events("wxe2e-forged", "payment.closed"); n != 1 {
+	if n := p.events("wxe2e_forged", "payment.closed"); n != 1 {
 		t.Fatalf("%d payment.closed events", n)
 	}
 }

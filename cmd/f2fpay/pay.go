@@ -57,7 +57,7 @@ func runPay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c := client.New(base, app, secret)
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
-	no := fmt.Sprintf("pay-%s-%x", time.Now().UTC().Format("20060102150405"), suffix)
+	no := fmt.Sprintf("pay_%s_%x", time.Now().UTC().Format("20060102150405"), suffix)
 	p, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: *amount, Subject: *subject, TimeoutMinutes: *timeout, Channel: *channel})
 	if err != nil {
 		return fail(stderr, "pay: %v", err)

@@ -76,12 +76,12 @@ func testReconcileCLI(t *testing.T, db []string) {
 	if code, _, errOut := reconcileCLI(t, p, "--date", string(today)); code != 2 || !strings.Contains(errOut, "no bill for "+string(today)+" yet") {
 		t.Fatalf("download of today's bill: exit %d, %s", code, errOut)
 	}
-	for _, no := range []string{"cli-1", "cli-2"} {
+	for _, no := range []string{"cli_1", "cli_2"} {
 		mustCreate(t, p, no, "9.90")
 		p.pay(no)
 		p.waitStatus(no, "paid")
 	}
-	if _, err := p.api.Refund(context.Background(), client.RefundRequest{OutTradeNo: "cli-2", RefundNo: "r1", RefundAmount: "1.00"}); err != nil {
+	if _, err := p.api.Refund(context.Background(), client.RefundRequest{OutTradeNo: "cli_2", RefundNo: "r1", RefundAmount: "1.00"}); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := reconcileCLI(t, p, "--date", string(today), "--bill", billFile(t, p, today))
@@ -91,20 +91,20 @@ func testReconcileCLI(t *testing.T, db []string) {
 	t.Logf("clean day: exit %d\n%s", code, out)
 
 	p.sandbox("POST", "/sandbox/api/faults", map[string]any{"seed": 1, "notify_drop": 1}, nil)
-	p.sandbox("POST", "/sandbox/api/refund", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": "cli-1",
+	p.sandbox("POST", "/sandbox/api/refund", map[string]string{"app_id": p.state.AlipayAppID, "out_trade_no": "cli_1",
 		"refund_amount": "2.50", "out_request_no": "portal-9"}, nil)
-	mustCreate(t, p, "cli-3", "12.80")
-	p.pay("cli-3")
+	mustCreate(t, p, "cli_3", "12.80")
+	p.pay("cli_3")
 	bill := billFile(t, p, today)
 	code, out, _ = reconcileCLI(t, p, "--date", string(today), "--bill", bill)
-	for _, want := range []string{"2 found, 2 resolved, 0 open", "refund_not_recorded", "cli-1/portal-9", "payment_not_recorded", "cli-3"} {
+	for _, want := range []string{"2 found, 2 resolved, 0 open", "refund_not_recorded", "cli_1/portal-9", "payment_not_recorded", "cli_3"} {
 		if code != 1 || !strings.Contains(out, want) {
 			t.Fatalf("outside refund and dropped notification: exit %d, want 1 and %q\n%s", code, want, out)
 		}
 	}
 	t.Logf("outside refund and dropped notification: exit %d\n%s", code, out)
-	p.waitStatus("cli-3", "paid")
-	if n, m := p.events("cli-3", "payment.succeeded"), p.events("cli-1", "refund.succeeded"); n != 1 || m != 1 {
+	p.waitStatus("cli_3", "paid")
+	if n, m := p.events("cli_3", "payment.succeeded"), p.events("cli_1", "refund.succeeded"); n != 1 || m != 1 {
 		t.Fatalf("events: %d payment.succeeded, %d refund.succeeded", n, m)
 	}
 	if code, out, _ = reconcileCLI(t, p, "--date", string(today), "--bill", bill); code != 0 {
@@ -112,7 +112,7 @@ func testReconcileCLI(t *testing.T, db []string) {
 	}
 
 	crafted := filepath.Join(t.TempDir(), "crafted.csv.zip")
-	if err := os.WriteFile(crafted, changeAmount(t, bill, "cli-2", 1000), 0o600); err != nil {
+	if err := os.WriteFile(crafted, changeAmount(t, bill, "cli_2", 1000), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {

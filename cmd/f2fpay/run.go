@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 const usage = `f2fpay — Alipay Face-to-Face payment gateway
@@ -19,6 +21,7 @@ Usage:
   f2fpay client rotate --app-id A [--grace 24h] [--config F | --data-dir D]
   f2fpay client disable|enable --app-id A [--config F | --data-dir D]
   f2fpay pay     --amount 9.90 --subject S [--demo ./f2fpay-data/demo.json]
+  f2fpay charge  --amount 9.90 --subject S --auth-code CODE [--demo ./f2fpay-data/demo.json] [--timeout-seconds 60]
   f2fpay migrate [--config F | --database DSN | --data-dir D]
   f2fpay reconcile --date YYYY-MM-DD [--bill FILE.zip] [--json] [--config F | --database DSN | --data-dir D]
   f2fpay doctor  [--config f2fpay.yaml | --data-dir D]
@@ -34,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) int{
 		"demo": runDemo, "serve": runServe, "sandbox": runSandbox, "keys": runKeys,
 		"client": runClient, "pay": runPay, "migrate": runMigrate, "version": runVersion,
-		"reconcile": runReconcile, "doctor": runDoctor,
+		"reconcile": runReconcile, "doctor": runDoctor, "charge": runCharge,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -55,10 +58,14 @@ func fail(stderr io.Writer, format string, args ...any) int {
 }
 
 // newLogger builds the process logger: JSON for serve (unless log_format says text), text
-// for the interactive commands.
+// for the interactive commands; a line logged under a span carries its trace_id and span_id,
+// and OpenTelemetry's own errors (an unreachable collector) are logged through it.
 func newLogger(w io.Writer, format string) *slog.Logger {
+	var h slog.Handler = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo})
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(tracing.LogHandler(h))
+	tracing.LogErrors(log)
+	return log
 }

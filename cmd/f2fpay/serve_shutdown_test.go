@@ -68,7 +68,7 @@ func (c *child) url() string { return "http://" + c.serving.Listen }
 // records the QR of each that was answered 201.
 func createStream(api *client.Client, prefix string, created *sync.Map, errs chan<- error) {
 	for i := 0; ; i++ {
-		no := fmt.Sprintf("%s-%04d", prefix, i)
+		no := fmt.Sprintf("%s_%04d", prefix, i)
 		p, ok, err := api.Create(context.Background(), client.CreateRequest{OutTradeNo: no, TotalAmount: "1.00", Subject: "sigterm"})
 		var apiErr *client.Error
 		switch {

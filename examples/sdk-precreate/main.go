@@ -24,7 +24,7 @@ func main() {
 	privPath := flag.String("private-key", "", "app private key PEM file")
 	pubPath := flag.String("alipay-public-key", "", "the gateway's public key PEM file")
 	notifyURL := flag.String("notify-url", "", "where the gateway should send the notification")
-	outTradeNo := flag.String("out-trade-no", fmt.Sprintf("sdk-%d", time.Now().Unix()), "merchant order number")
+	outTradeNo := flag.String("out-trade-no", fmt.Sprintf("sdk_%d", time.Now().Unix()), "merchant order number")
 	amount := flag.String("amount", "9.90", "amount in yuan")
 	flag.Parse()
 	priv, err1 := os.ReadFile(*privPath)

@@ -14,13 +14,18 @@ import (
 	"time"
 
 	"github.com/smartwalle/alipay/v3"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // Alipay result codes and sub codes this package acts on.
 const (
 	codeSuccess     = "10000"
+	codeInProcess   = "10003"
 	codeUnknown     = "20000"
 	subSystemError  = "ACQ.SYSTEM_ERROR"
 	subNotExist     = "ACQ.TRADE_NOT_EXIST"
@@ -44,6 +49,9 @@ const maxSummary = 2000
 // the outcome is unknown. head is the alipay.Error embedded in rsp.
 func (c *Channel) call(ctx context.Context, outTradeNo string, p alipay.Param, rsp any, head *alipay.Error) error {
 	method := p.APIName()
+	ctx, span := tracing.Start(ctx, method, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("rpc.system", "alipay"), attribute.String("rpc.method", method), attribute.String("f2fpay.out_trade_no", outTradeNo)))
+	defer span.End()
 	start := time.Now()
 	sdkErr := c.client.Request(ctx, c.param(p), rsp)
 	err, signed := fold(method, head, sdkErr)
@@ -61,19 +69,29 @@ func (c *Channel) call(ctx context.Context, outTradeNo string, p alipay.Param, r
 		slog.String("method", method), slog.String("out_trade_no", outTradeNo),
 		slog.String("outcome", outcome), slog.Duration("duration", elapsed),
 	}
+	code := ""
+	if err == nil {
+		code = string(head.Code)
+	}
 	var pe *payment.Error
 	if errors.As(err, &pe) {
 		attrs = append(attrs, slog.String("alipay_code", pe.AlipayCode), slog.String("alipay_sub_code", pe.AlipaySubCode), slog.String("error", pe.Message))
+		code = pe.AlipayCode
+		span.SetAttributes(attribute.String("f2fpay.alipay.sub_code", pe.AlipaySubCode))
+	}
+	span.SetAttributes(attribute.String("f2fpay.alipay.code", code), attribute.String("f2fpay.alipay.outcome", outcome))
+	if outcome == outcomeUnknown { // a refusal is an answer, not a failure of the call
+		span.SetStatus(codes.Error, err.Error())
 	}
 	switch {
 	case !signed:
-		c.log.Error("alipay response failed signature verification", attrs...)
+		c.log.ErrorContext(ctx, "alipay response failed signature verification", attrs...)
 	case outcome == outcomeUnknown:
-		c.log.Warn("alipay call outcome unknown", attrs...)
+		c.log.WarnContext(ctx, "alipay call outcome unknown", attrs...)
 	case outcome == outcomeRejected:
-		c.log.Info("alipay call rejected", attrs...)
+		c.log.InfoContext(ctx, "alipay call rejected", attrs...)
 	default:
-		c.log.Debug("alipay call", attrs...)
+		c.log.DebugContext(ctx, "alipay call", attrs...)
 	}
 	if c.record != nil {
 		c.record(payment.ChannelCall{
@@ -96,11 +114,13 @@ func fold(method string, head *alipay.Error, err error) (_ error, signed bool) {
 		return foldAnswer(method, *head), true
 	}
 	// The SDK hands back a response without a signature as an *alipay.Error. The real
-	// gateway leaves its isv.* errors unsigned, so an unsigned failure with a sub code is
-	// read as the business answer it claims to be; an unsigned "success" is never trusted.
+	// gateway leaves its gateway-level errors (isv.*, 40001-40006 but 40004) unsigned, so
+	// such an answer is read as the refusal it claims to be. Anything else unsigned, a
+	// business answer (40004 ACQ.*) or a "success" above all, is never trusted: its
+	// outcome is unknown (docs/decisions.md, "Which answers are unknown").
 	var ae *alipay.Error
 	if errors.As(err, &ae) && ae != nil {
-		if ae.Code != codeSuccess && ae.Code != "" && ae.SubCode != "" {
+		if gatewayLevel(string(ae.Code), ae.SubCode) {
 			return foldAnswer(method, *ae), true
 		}
 		return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: the response carried no signature", method), false
@@ -120,7 +140,7 @@ func foldAnswer(method string, h alipay.Error) error {
 		return nil
 	case code == "":
 		return payment.Errorf(payment.CodeUpstreamUnavailable, "%s: the answer has no result code", method)
-	case code == codeUnknown || isSystemError(sub):
+	case code == codeUnknown || code == codeInProcess || isSystemError(sub):
 		return &payment.Error{
 			Code:          payment.CodeUpstreamUnavailable,
 			Message:       fmt.Sprintf("%s: outcome unknown (%s %s)", method, code, sub),
@@ -140,6 +160,22 @@ func foldAnswer(method string, h alipay.Error) error {
 		AlipaySubCode: sub,
 		AlipaySubMsg:  h.SubMsg,
 	}
+}
+
+// gatewayLevel reports an error Alipay's gateway gives before any business service sees
+// the call (and may leave unsigned): an isv.* sub code, or 40001, 40002, 40003, 40005 or
+// 40006. 40004 is the business services' code and always comes signed.
+func gatewayLevel(code, sub string) bool {
+	if sub == "" {
+		return false
+	}
+	switch code {
+	case "40001", "40002", "40003", "40005", "40006":
+		return true
+	case "40004":
+		return strings.HasPrefix(sub, "isv.")
+	}
+	return false
 }
 
 // isSystemError reports the sub codes that leave the outcome unknown: Alipay's system error
@@ -186,7 +222,7 @@ func bizParams(p alipay.Param) string {
 	if err != nil {
 		return ""
 	}
-	return string(b)
+	return maskAuthCode(string(b)) // alipay.trade.pay: the buyer's payment code
 }
 
 // summary describes the answer for the Recorder.

@@ -175,11 +175,17 @@ func TestRefundWithoutFundChangeUnconfirmed(t *testing.T) {
 	if err != nil || res.Succeeded || !res.Found || res.RefundFee != 100 {
 		t.Fatalf("refund: %+v, %v", res, err)
 	}
-	// An old-style refund query answer: refund_amount without refund_status means done.
+	// refund_amount without refund_status: not (yet) done, as Alipay's current
+	// documentation reads an absent refund_status.
 	node = `{"code":"10000","msg":"Success","out_trade_no":"o-1","out_request_no":"r1","refund_amount":"1.00","gmt_refund_pay":"2024-03-01 08:00:00"}`
 	ch = gatewayChannel(t, fakeGateway(t, node, testKey(t, 1)), time.Second, nil)
 	q, err := ch.RefundQuery(context.Background(), "o-1", "r1")
-	if err != nil || !q.Found || !q.Succeeded || q.Amount != 100 || q.SucceededAt == nil {
-		t.Fatalf("refund query: %+v, %v", q, err)
+	if err != nil || !q.Found || q.Succeeded || q.Amount != 100 {
+		t.Fatalf("refund query without refund_status: %+v, %v (want found, not succeeded)", q, err)
+	}
+	node = `{"code":"10000","msg":"Success","out_trade_no":"o-1","out_request_no":"r1","refund_amount":"1.00","refund_status":"REFUND_SUCCESS","gmt_refund_pay":"2024-03-01 08:00:00"}`
+	ch = gatewayChannel(t, fakeGateway(t, node, testKey(t, 1)), time.Second, nil)
+	if q, err = ch.RefundQuery(context.Background(), "o-1", "r1"); err != nil || !q.Succeeded || q.SucceededAt == nil {
+		t.Fatalf("refund query with REFUND_SUCCESS: %+v, %v", q, err)
 	}
 }

@@ -29,7 +29,8 @@ func (c *Channel) Precreate(ctx context.Context, r payment.PrecreateRequest) (st
 		Subject:     r.Subject,
 		Body:        r.Body,
 		ProductCode: productCode,
-	}}
+		StoreId:     r.StoreID,
+	}, TerminalId: r.TerminalID, OperatorId: r.OperatorID}
 	if !r.ExpiresAt.IsZero() {
 		p.TimeExpire = formatTime(r.ExpiresAt)
 	}
@@ -44,7 +45,8 @@ func (c *Channel) Precreate(ctx context.Context, r payment.PrecreateRequest) (st
 }
 
 // Query calls alipay.trade.query. Before a buyer scans the QR there is no trade: the answer
-// is Status TradeNotExist with a nil error. Errors: UPSTREAM_REJECTED, UPSTREAM_UNAVAILABLE
+// is Status TradeNotExist with a nil error. PaidAt is set for a paid trade, and for a
+// TRADE_CLOSED one that was paid and then refunded in full. Errors: UPSTREAM_REJECTED, UPSTREAM_UNAVAILABLE
 // (also for an answer that cannot be read, e.g. an unknown trade_status).
 func (c *Channel) Query(ctx context.Context, outTradeNo string) (*payment.Trade, error) {
 	var rsp queryRsp
@@ -76,7 +78,10 @@ func (c *Channel) Query(ctx context.Context, outTradeNo string) (*payment.Trade,
 	if t.TotalAmount, err = payment.ParseAmount(rsp.TotalAmount); err != nil {
 		return nil, payment.Errorf(payment.CodeUpstreamUnavailable, "alipay.trade.query: unreadable total_amount %q", rsp.TotalAmount)
 	}
-	if t.Status.Paid() {
+	// A trade paid and then refunded in full reads TRADE_CLOSED with its send_pay_date
+	// still there: the date is what tells it from a trade closed unpaid
+	// (docs/decisions.md, "A trade paid, then refunded in full at Alipay").
+	if t.Status.Paid() || (t.Status == payment.TradeClosed && rsp.SendPayDate != "") {
 		if t.PaidAt, err = parseTime(rsp.SendPayDate); err != nil {
 			return nil, payment.Errorf(payment.CodeUpstreamUnavailable, "alipay.trade.query: send_pay_date: %v", err)
 		}

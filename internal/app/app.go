@@ -24,6 +24,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/metrics"
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 	"github.com/f2fpay/f2fpay/internal/version"
 	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
@@ -69,6 +70,7 @@ type App struct {
 	channel  *alipay.Channel
 	wechat   *wechatpay.Channel // nil unless wechat.* is configured
 	metrics  *metrics.Metrics
+	tracer   *tracing.Provider // spans of requests and worker passes; flushed by closeAll
 	notes    *notifier.Notifier
 	waiter   *drainWaiter
 	workers  []service
@@ -102,6 +104,7 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.log = slog.New(tracing.LogHandler(a.log.Handler())) // tracing.go
 	if o.Listener != nil {
 		a.served = append(a.served, served{ln: o.Listener})
 	}
@@ -114,6 +117,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.warnSecretFiles(o)
+	if err := a.buildTracer(); err != nil {
+		return nil, err
+	}
 	if err := a.buildCore(ctx, o); err != nil {
 		return nil, err
 	}
@@ -266,6 +272,7 @@ func (a *App) closeAll() {
 	if a.store != nil {
 		_ = a.store.Close()
 	}
+	a.flushTraces()
 }
 
 // errNotStartable is Start after Start or Stop.

@@ -118,13 +118,13 @@ func get(url string) (int, string) {
 func TestNewBuildsAWorkingGateway(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	p, created, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "app-1", TotalAmount: "9.90", Subject: "s"})
+	p, created, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "app_1", TotalAmount: "9.90", Subject: "s"})
 	if err != nil || !created || p.QRCode == "" {
 		t.Fatalf("create: %+v %v %v", p, created, err)
 	}
-	calls, err := b.app.Store().ListChannelCalls(t.Context(), "app-1", 10)
+	calls, err := b.app.Store().ListChannelCalls(t.Context(), "app_1", 10)
 	if err != nil || len(calls) != 1 || calls[0].Method != "alipay.trade.precreate" || calls[0].Outcome != "ok" {
-		t.Fatalf("channel calls of app-1: %+v %v", calls, err)
+		t.Fatalf("channel calls of app_1: %+v %v", calls, err)
 	}
 	status, body := get(b.app.URL() + "/health")
 	var h struct{ Status, Version string }
@@ -196,17 +196,17 @@ func TestBreakerIsWired(t *testing.T) {
 		c.Metrics.Public = true
 	})
 	b.sb.SetFaults(sandbox.Faults{Seed: 1, GatewaySystemError: 1, Methods: []string{"alipay.trade.precreate"}})
-	for _, no := range []string{"breaker-1", "breaker-2"} {
+	for _, no := range []string{"breaker_1", "breaker_2"} {
 		_, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: no, TotalAmount: "1.00", Subject: "s"})
 		var apiErr *client.Error
 		if !errors.As(err, &apiErr) || apiErr.Status != 503 || apiErr.Code != "UPSTREAM_UNAVAILABLE" {
 			t.Fatalf("create %s: %v; want 503 UPSTREAM_UNAVAILABLE", no, err)
 		}
 	}
-	if _, err := b.app.Store().GetOrder(t.Context(), "breaker-2"); err != payment.ErrNotFound {
+	if _, err := b.app.Store().GetOrder(t.Context(), "breaker_2"); err != payment.ErrNotFound {
 		t.Fatalf("the refused create left an order: %v", err)
 	}
-	if calls, _ := b.app.Store().ListChannelCalls(t.Context(), "breaker-2", 10); len(calls) != 0 {
+	if calls, _ := b.app.Store().ListChannelCalls(t.Context(), "breaker_2", 10); len(calls) != 0 {
 		t.Fatalf("the refused create called Alipay: %+v", calls)
 	}
 	if _, body := get(b.app.URL() + "/metrics"); !strings.Contains(body, "\nf2fpay_alipay_breaker_state 2\n") {

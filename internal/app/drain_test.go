@@ -16,7 +16,7 @@ import (
 func TestStopAnswersHeldQueries(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	if _, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "held-1", TotalAmount: "1.00", Subject: "s"}); err != nil {
+	if _, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "held_1", TotalAmount: "1.00", Subject: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	type answer struct {
@@ -25,7 +25,7 @@ func TestStopAnswersHeldQueries(t *testing.T) {
 	}
 	answers := make(chan answer, 1)
 	go func() {
-		p, err := b.client.Query(context.Background(), "held-1", client.QueryOptions{Wait: 60 * time.Second})
+		p, err := b.client.Query(context.Background(), "held_1", client.QueryOptions{Wait: 60 * time.Second})
 		answers <- answer{p, err}
 	}()
 	testutil.WaitFor(t, 0, "the query to be held", func() bool { return b.app.notes.Waiting() == 1 })
@@ -42,7 +42,7 @@ func TestStopAnswersHeldQueries(t *testing.T) {
 func TestDrainEndsWaitSettled(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	p, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "held-2", TotalAmount: "1.00", Subject: "s"})
+	p, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "held_2", TotalAmount: "1.00", Subject: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestDrainEndsWaitSettled(t *testing.T) {
 	}
 	answered := make(chan *payment.Order, 1)
 	w.Park(o, time.Hour, func(cur *payment.Order) { answered <- cur })
-	if cur := <-answered; cur.OutTradeNo != "held-2" {
+	if cur := <-answered; cur.OutTradeNo != "held_2" {
 		t.Fatalf("park after drain answered %+v", cur)
 	}
 	if err := w.wait(t.Context()); err != nil {

@@ -30,7 +30,7 @@ func TestStopDrains(t *testing.T) {
 	if status, _ := get(b.app.URL() + "/health"); status != 200 {
 		t.Fatalf("/health while draining: %d", status)
 	}
-	if _, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "drain-1", TotalAmount: "1.00", Subject: "s"}); err != nil {
+	if _, _, err := b.client.Create(t.Context(), client.CreateRequest{OutTradeNo: "drain_1", TotalAmount: "1.00", Subject: "s"}); err != nil {
 		t.Fatalf("create while draining: %v", err)
 	}
 	stop(t, b.app) // the second Stop: ends the drain, returns when the first does
@@ -66,7 +66,7 @@ func TestStopFinishesInFlightRequest(t *testing.T) {
 	var created atomic.Bool
 	answered := make(chan error, 1)
 	go func() {
-		p, ok, err := b.client.Create(context.Background(), client.CreateRequest{OutTradeNo: "inflight-1", TotalAmount: "1.00", Subject: "s"})
+		p, ok, err := b.client.Create(context.Background(), client.CreateRequest{OutTradeNo: "inflight_1", TotalAmount: "1.00", Subject: "s"})
 		created.Store(ok && err == nil && p.QRCode != "")
 		answered <- err
 	}()

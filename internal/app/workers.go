@@ -48,11 +48,11 @@ func (a *App) buildWorkers(clock payment.Clock) {
 	wh, rc := a.cfg.Webhooks, a.cfg.Reconciler
 	dispatcher := worker.NewDispatcher(a.svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
 		Lease: wh.Lease, Concurrency: wh.Concurrency, AllowNetworks: a.allow, Clock: clock, Logger: a.log.With(slog.String("component", "webhooks")),
-		OnAttempt: a.metrics.ObserveWebhookAttempt})
+		OnAttempt: a.metrics.ObserveWebhookAttempt, TracerProvider: a.tracer})
 	reconciler := worker.NewReconciler(a.svc, worker.ReconcilerConfig{Poll: rc.Poll, Lease: rc.Lease, Clock: clock,
-		Logger: a.log.With(slog.String("component", "reconciler"))})
+		Logger: a.log.With(slog.String("component", "reconciler")), TracerProvider: a.tracer})
 	at, _ := a.cfg.Reconcile.TimeOfDay() // checked by config.Validate and CheckTuning
 	daily := worker.NewDailyReconciler(a.svc, worker.DailyConfig{At: at, Retry: a.cfg.Reconcile.Retry, Clock: clock,
-		Logger: a.log.With(slog.String("component", "reconciliation"))})
+		Logger: a.log.With(slog.String("component", "reconciliation")), TracerProvider: a.tracer})
 	a.workers = append(a.workers, dispatcher, reconciler, daily)
 }

@@ -45,7 +45,7 @@ func merchantAttacks(w *world, replay mreq) []attack {
 	m := func(name, expect string, r func() mreq) attack {
 		return attack{name: name, target: "merchant", expect: expect, run: func(w *world) string { return w.merchant(r()) }}
 	}
-	good := createBody("atk-new-1", "9.90")
+	good := createBody("atk_new_1", "9.90")
 	unauth := "401 UNAUTHORIZED"
 	list := []attack{
 		{name: "no auth headers", target: "merchant", expect: unauth, run: func(w *world) string {
@@ -89,10 +89,10 @@ func merchantAttacks(w *world, replay mreq) []attack {
 		m("nonce of 65 characters", unauth, func() mreq { r := create(good); r.nonce = strings.Repeat("n", 65); return r }),
 		m("nonce with forbidden characters", unauth, func() mreq { r := create(good); r.nonce = "nonce/../../../etc%00"; return r }),
 		m("replayed request after a restart", unauth, func() mreq { return replay }),
-		m("replayed nonce, body changed", unauth, func() mreq { r := replay; r.body = createBody("atk-r0-b", "0.01"); r.sig = replay.sig; return r }),
+		m("replayed nonce, body changed", unauth, func() mreq { r := replay; r.body = createBody("atk_r0_b", "0.01"); r.sig = replay.sig; return r }),
 		m("replayed nonce, re-signed new body", unauth, func() mreq {
 			r := replay
-			r.body, r.sig, r.ts = createBody("atk-r0-c", "0.01"), "", strconv.FormatInt(now, 10)
+			r.body, r.sig, r.ts = createBody("atk_r0_c", "0.01"), "", strconv.FormatInt(now, 10)
 			return r
 		}),
 		m("tampered path (query of another order)", unauth, func() mreq {
@@ -104,12 +104,12 @@ func merchantAttacks(w *world, replay mreq) []attack {
 		m("query parameter added after signing", unauth, func() mreq {
 			return mreq{method: http.MethodGet, path: pathList, query: "limit=1&status=paid", signQuery: "limit=1"}
 		}),
-		m("tampered body (amount lowered)", unauth, func() mreq { r := create(createBody("atk-new-2", "0.01")); r.signBody = good; return r }),
+		m("tampered body (amount lowered)", unauth, func() mreq { r := create(createBody("atk_new_2", "0.01")); r.signBody = good; return r }),
 		m("method changed after signing", unauth, func() mreq {
 			return mreq{method: http.MethodPost, path: pathClose, body: []byte(`{"out_trade_no":"` + w.pending + `"}`), signMethod: http.MethodGet}
 		}),
 		m("free text fields injected, forged signature", unauth, func() mreq {
-			r := create([]byte(`{"out_trade_no":"atk-inj-2","total_amount":"1.00","subject":"'; DROP TABLE orders;--","body":"{{.Secret}}","metadata":{"k":"<script>"}}`))
+			r := create([]byte(`{"out_trade_no":"atk_inj_2","total_amount":"1.00","subject":"'; DROP TABLE orders;--","body":"{{.Secret}}","metadata":{"k":"<script>"}}`))
 			r.signSecret = "sk_forged"
 			return r
 		}),

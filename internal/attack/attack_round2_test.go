@@ -23,7 +23,7 @@ func round2Attacks(w *world) []attack {
 	n := 0
 	notify := func(name, u string) attack {
 		n++
-		no := fmt.Sprintf("atk-ssrf-%d", n)
+		no := fmt.Sprintf("atk_ssrf_%d", n)
 		return attack{name: "notify_url " + name, target: "merchant", expect: bad, run: func(w *world) string {
 			body := fmt.Sprintf(`{"out_trade_no":%q,"total_amount":"1.00","subject":"s","notify_url":%q}`, no, u)
 			return w.merchant(mreq{method: http.MethodPost, path: pathCreate, body: []byte(body)})

@@ -51,7 +51,7 @@ func newHookEnv(t *testing.T, cfg payment.Config, handler http.Handler, hook fun
 		t.Fatalf("client with webhook %s: %v", hook(h.port), err)
 	}
 	h.clientID, h.secrets = c.AppID, secrets
-	no := fmt.Sprintf("atk-hook-%d", hookSeq.Add(1))
+	no := fmt.Sprintf("atk_hook_%d", hookSeq.Add(1))
 	if _, _, err := svc.Create(ctx, c.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 100, Subject: "s"}); err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func BenchmarkOpenBreakerFailFast(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			_, _, err := svc.Create(ctx, clientID, payment.CreateRequest{OutTradeNo: fmt.Sprintf("bench-%d-%d", b.N, i),
+			_, _, err := svc.Create(ctx, clientID, payment.CreateRequest{OutTradeNo: fmt.Sprintf("bench_%d_%d", b.N, i),
 				TotalAmount: 100, Subject: "bench"})
 			if payment.ErrorCode(err) != payment.CodeUpstreamUnavailable {
 				b.Fatalf("create while open: %v", err)

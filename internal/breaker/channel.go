@@ -114,7 +114,7 @@ func (c *Channel) SellerID() string { return c.next.SellerID() }
 func (c *Channel) call(ctx context.Context, method string, fn func() error) error {
 	done, err := c.cb.Allow()
 	if err != nil {
-		if kinds[method] != settling {
+		if kindOf(method) != settling {
 			return c.refusal(err)
 		}
 		return fn()

@@ -53,6 +53,7 @@ type Config struct {
 	Metrics        MetricsConfig  `yaml:"metrics"`
 	Shutdown       ShutdownConfig `yaml:"shutdown"`
 	Breaker        BreakerConfig  `yaml:"breaker"`
+	Tracing        TracingConfig  `yaml:"tracing"`
 }
 
 // AlipayConfig is the merchant's Alipay application.
@@ -240,6 +241,14 @@ type BreakerConfig struct {
 	Failures int           `yaml:"failures"` // unknown outcomes in a row that open it; default 5
 	OpenFor  time.Duration `yaml:"open_for"` // new money refused this long; default 30s
 	Probes   int           `yaml:"probes"`   // successes in a row that close it again; default 3
+}
+
+// TracingConfig exports OpenTelemetry spans (docs/decisions.md, "Tracing"); with no
+// Endpoint nothing is exported, and log lines carry only a trace id a merchant sent.
+type TracingConfig struct {
+	Endpoint    string  `yaml:"endpoint"`     // OTLP/HTTP collector URL, e.g. http://otel-collector:4318
+	SampleRatio float64 `yaml:"sample_ratio"` // share of new traces sampled, 0 < r <= 1; default 1
+	ServiceName string  `yaml:"service_name"` // the resource's service.name; default f2fpay
 }
 
 // ShutdownConfig bounds a graceful stop (SIGTERM, Ctrl-C). For Drain, /ready answers 503

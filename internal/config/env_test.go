@@ -88,6 +88,9 @@ var envCases = []envCase{
 	{"BREAKER_FAILURES", "7", func(c *Config) any { return c.Breaker.Failures }, 7},
 	{"BREAKER_OPEN_FOR", "45s", func(c *Config) any { return c.Breaker.OpenFor }, 45 * time.Second},
 	{"BREAKER_PROBES", "2", func(c *Config) any { return c.Breaker.Probes }, 2},
+	{"TRACING_ENDPOINT", "http://otel-collector:4318", func(c *Config) any { return c.Tracing.Endpoint }, "http://otel-collector:4318"},
+	{"TRACING_SAMPLE_RATIO", "0.25", func(c *Config) any { return c.Tracing.SampleRatio }, 0.25},
+	{"TRACING_SERVICE_NAME", "f2fpay-eu", func(c *Config) any { return c.Tracing.ServiceName }, "f2fpay-eu"},
 	{"SHUTDOWN_DRAIN", "5s", func(c *Config) any { return c.Shutdown.Drain }, 5 * time.Second},
 	{"SHUTDOWN_TIMEOUT", "25s", func(c *Config) any { return c.Shutdown.Timeout }, 25 * time.Second},
 	{"DATA_DIR", "/var/lib/f2fpay", func(c *Config) any { return c.DataDir }, "/var/lib/f2fpay"},
@@ -192,6 +195,7 @@ func TestEnvMalformedValues(t *testing.T) {
 		"BREAKER_FAILURES": "five", "BREAKER_OPEN_FOR": "later", "BREAKER_PROBES": "x",
 		"RATE_LIMIT_AUTH_FAIL_RATE": "x", "RATE_LIMIT_AUTH_FAIL_BURST": "x", "RATE_LIMIT_IPV6_PREFIX": "/64",
 		"RATE_LIMIT_NOTIFY_FAIL_RATE": "often", "RATE_LIMIT_NOTIFY_FAIL_BURST": "2.5",
+		"TRACING_SAMPLE_RATIO": "half",
 	} {
 		_, err := Load("", envOf(map[string]string{"F2FPAY_" + name: value}))
 		if err == nil || !strings.Contains(err.Error(), "F2FPAY_"+name+": want ") || !strings.Contains(err.Error(), value) {

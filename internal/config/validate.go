@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
@@ -107,6 +108,10 @@ func (c *Config) checkTuning() []error {
 	if c.LatePayment != "" && c.LatePayment != payment.LatePaymentRecord && c.LatePayment != payment.LatePaymentRefund {
 		errs = append(errs, errors.New("late_payment must be record or refund"))
 	}
+	if c.DefaultTimeout < 0 || c.DefaultTimeout > 2*time.Hour || (c.DefaultTimeout > 0 && c.DefaultTimeout < time.Minute) {
+		// An Alipay QR lives at most 2 hours (docs/decisions.md, "Store, terminal and operator").
+		errs = append(errs, errors.New("default_timeout must be between 1m and 2h"))
+	}
 	if c.LogFormat != "" && c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, errors.New("log_format must be json or text"))
 	}
@@ -134,6 +139,7 @@ func (c *Config) checkTuning() []error {
 	if c.Breaker.Failures < 0 || c.Breaker.Probes < 0 {
 		errs = append(errs, errors.New("breaker.failures and breaker.probes must not be negative"))
 	}
+	errs = append(errs, c.Tracing.check()...)
 	if _, err := c.Reconcile.TimeOfDay(); err != nil {
 		errs = append(errs, err)
 	}
@@ -166,4 +172,19 @@ func CheckProxies(proxies []string) error {
 func anyPort(addr string) bool {
 	_, port, err := net.SplitHostPort(addr)
 	return err == nil && port == "0"
+}
+
+// check refuses a collector URL the exporter could not post to and a ratio outside (0, 1].
+func (t TracingConfig) check() []error {
+	var errs []error
+	if t.Endpoint != "" {
+		u, err := url.Parse(t.Endpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("tracing.endpoint must be an absolute http(s) URL of an OTLP/HTTP collector, e.g. http://otel-collector:4318"))
+		}
+	}
+	if t.SampleRatio < 0 || t.SampleRatio > 1 {
+		errs = append(errs, errors.New("tracing.sample_ratio must be above 0 and at most 1 (0 = the default, 1)"))
+	}
+	return errs
 }

@@ -133,6 +133,10 @@ func TestValidateNamesEachProblem(t *testing.T) {
 		{"negative auth-fail burst", func(c *Config) { c.RateLimit.AuthFailBurst = -1 }, []string{"rate_limit.auth_fail_burst must not be negative"}},
 		{"negative concurrency", func(c *Config) { c.Webhooks.Concurrency = -1 }, []string{"webhooks.concurrency must not be negative"}},
 		{"negative breaker probes", func(c *Config) { c.Breaker.Probes = -1 }, []string{"breaker.failures and breaker.probes must not be negative"}},
+		{"tracing endpoint without scheme", func(c *Config) { c.Tracing.Endpoint = "otel-collector:4318" }, []string{"tracing.endpoint must be an absolute http(s) URL"}},
+		{"tracing endpoint over gRPC", func(c *Config) { c.Tracing.Endpoint = "grpc://otel-collector:4317" }, []string{"tracing.endpoint must be an absolute http(s) URL"}},
+		{"sample ratio above 1", func(c *Config) { c.Tracing.SampleRatio = 1.5 }, []string{"tracing.sample_ratio must be above 0 and at most 1"}},
+		{"negative sample ratio", func(c *Config) { c.Tracing.SampleRatio = -0.1 }, []string{"tracing.sample_ratio must be above 0 and at most 1"}},
 		{"reconcile.at not a time", func(c *Config) { c.Reconcile.At = "10am" }, []string{`reconcile.at "10am": want HH:MM`}},
 		{"negative reconcile.retry", func(c *Config) { c.Reconcile.Retry = -time.Minute }, []string{"reconcile.retry must not be negative"}},
 	} {
@@ -175,4 +179,42 @@ func TestCheckTuningIgnoresServeOnlySettings(t *testing.T) {
 	if err := (&Config{TrustedProxies: []string{"nope"}}).CheckTuning(); err == nil || !strings.Contains(err.Error(), "trusted_proxies") {
 		t.Fatalf("bad proxy in demo: %v", err)
 	}
+}
+
+func TestValidateAcceptsTracing(t *testing.T) {
+	for _, tr := range []TracingConfig{
+		{},
+		{Endpoint: "http://otel-collector:4318", SampleRatio: 0.1, ServiceName: "f2fpay-eu"},
+		{Endpoint: "https://collector.example.com/v1/traces", SampleRatio: 1},
+	} {
+		cfg := validConfig()
+		cfg.Tracing = tr
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%+v: %v", tr, err)
+		}
+	}
+}
+
+// TestDefaultTimeoutWithinQRLife: an Alipay QR lives at most 2 hours, so default_timeout
+// above that (or under a minute) is refused.
+func TestDefaultTimeoutWithinQRLife(t *testing.T) {
+	for _, d := range []time.Duration{30 * time.Second, 121 * time.Minute} {
+		c := &Config{DefaultTimeout: d}
+		if errs := c.checkTuning(); !containsErr(errs, "default_timeout") {
+			t.Errorf("default_timeout %s accepted: %v", d, errs)
+		}
+	}
+	c := &Config{DefaultTimeout: 2 * time.Hour}
+	if errs := c.checkTuning(); containsErr(errs, "default_timeout") {
+		t.Errorf("default_timeout 2h refused: %v", errs)
+	}
+}
+
+func containsErr(errs []error, s string) bool {
+	for _, e := range errs {
+		if strings.Contains(e.Error(), s) {
+			return true
+		}
+	}
+	return false
 }

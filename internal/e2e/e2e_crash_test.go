@@ -19,7 +19,7 @@ import (
 // order whose number starts with "wx" (wechatOrder), the Alipay sandbox's otherwise.
 func (w *world) createAndPay(ctx context.Context, c *client.Client, no string) error {
 	var err error
-	req := client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 1440}
+	req := client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 120}
 	if wechatOrder(no) {
 		req.Channel = "wechat"
 	}
@@ -51,9 +51,9 @@ func TestCrash(t *testing.T) {
 	const orders, workers, minKills = 300, 8, 8
 	nos := make([]string, orders)
 	for i := range nos {
-		nos[i] = fmt.Sprintf("crash-%03d", i)
+		nos[i] = fmt.Sprintf("crash_%03d", i)
 		if i%2 == 1 {
-			nos[i] = fmt.Sprintf("wxcrash-%03d", i)
+			nos[i] = fmt.Sprintf("wxcrash_%03d", i)
 		}
 	}
 	ctx := withTimeout(t, 3*time.Minute)

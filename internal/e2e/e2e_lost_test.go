@@ -20,7 +20,7 @@ func TestLostNotifications(t *testing.T) {
 	ctx := withTimeout(t, time.Minute)
 	nos := make([]string, 50)
 	for i := range nos {
-		nos[i] = fmt.Sprintf("lost-%02d", i)
+		nos[i] = fmt.Sprintf("lost_%02d", i)
 		if err := w.createAndPay(ctx, c, nos[i]); err != nil {
 			t.Fatal(err)
 		}

@@ -90,7 +90,7 @@ func TestTwoInstances(t *testing.T) {
 // or 1 (0.30) refunds it through the other, repeating each call while an instance is down
 // or the payment not yet recorded.
 func (c *cluster) order(ctx context.Context, via, other *client.Client, i int) error {
-	no := fmt.Sprintf("two-%03d", i)
+	no := fmt.Sprintf("two_%03d", i)
 	retry := func(what string, fn func() error) error {
 		permanent := func(err error) bool {
 			var ce *client.Error
@@ -104,7 +104,7 @@ func (c *cluster) order(ctx context.Context, via, other *client.Client, i int) e
 		return err
 	}
 	err := retry("create", func() error {
-		_, _, err := via.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "two " + no, TimeoutMinutes: 1440})
+		_, _, err := via.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "two " + no, TimeoutMinutes: 120})
 		return err
 	})
 	if err != nil {

@@ -75,7 +75,7 @@ func (c *cluster) countScale(ctx context.Context, cl *client.Client, orders int)
 	}
 	x.Events = len(x.eventIDs)
 	for i := range orders {
-		no := fmt.Sprintf("two-%03d", i)
+		no := fmt.Sprintf("two_%03d", i)
 		tr, ok := c.sb.Trade(c.appID, no)
 		p, err := cl.Query(ctx, no, client.QueryOptions{})
 		if err != nil {

@@ -12,9 +12,9 @@ func TestFieldSpellingsRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	for _, body := range []string{
-		`{"out_trade_no":"fold-1","total_amount":"1.00","subject":"shown","ſubject":"used"}`,
-		`{"out_trade_no":"fold-2","total_amount":"1.00","SUBJECT":"upper"}`,
-		`{"out_trade_no":"fold-3","total_amount":"1.00","subject":"s","metadata":{},"Kelvin":"x"}`,
+		`{"out_trade_no":"fold_1","total_amount":"1.00","subject":"shown","ſubject":"used"}`,
+		`{"out_trade_no":"fold_2","total_amount":"1.00","SUBJECT":"upper"}`,
+		`{"out_trade_no":"fold_3","total_amount":"1.00","subject":"s","metadata":{},"Kelvin":"x"}`,
 	} {
 		r := b.do(t, rawRequest{method: http.MethodPost, path: "/api/v1/payment/create", body: []byte(body)})
 		wantError(t, r, http.StatusBadRequest, "INVALID_PARAMETER", "unknown field")

@@ -23,6 +23,7 @@ var statusOf = map[payment.Code]int{
 	payment.CodeUpstreamRejected:    http.StatusBadGateway,
 	payment.CodeUpstreamUnavailable: http.StatusServiceUnavailable,
 	payment.CodeInternal:            http.StatusInternalServerError,
+	payment.CodePaymentFailed:       http.StatusPaymentRequired,
 }
 
 // errorObject is the body of every error answer: {"error":{…}}.
@@ -47,7 +48,7 @@ func render(err error, requestID string) (int, errorObject) {
 		return http.StatusInternalServerError, errorObject{Code: payment.CodeInternal, Message: "internal error", RequestID: requestID}
 	}
 	obj := errorObject{Code: e.Code, Message: e.Message, RequestID: requestID}
-	if e.Code == payment.CodeUpstreamRejected {
+	if e.Code == payment.CodeUpstreamRejected || e.Code == payment.CodePaymentFailed {
 		obj.AlipayCode, obj.AlipaySubCode, obj.AlipaySubMsg = e.AlipayCode, e.AlipaySubCode, e.AlipaySubMsg
 	}
 	return status, obj
@@ -70,7 +71,7 @@ func writeErrorStatus(c *gin.Context, status int, err error) {
 
 func writeErrorObject(c *gin.Context, status int, obj errorObject, err error) {
 	if obj.Code == payment.CodeInternal {
-		logFrom(c).Error("internal error", slog.String("request_id", obj.RequestID), slog.Any("err", err))
+		logFrom(c).ErrorContext(c.Request.Context(), "internal error", slog.String("request_id", obj.RequestID), slog.Any("err", err))
 	}
 	if d := retryAfterOf(err); d > 0 && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(d)))

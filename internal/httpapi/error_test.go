@@ -32,7 +32,7 @@ func TestCreateWhileBreakerOpen(t *testing.T) {
 			body: []byte(`{"out_trade_no":"` + no + `","total_amount":"9.90","subject":"breaker"}`)})
 	}
 	b.sb.SetFaults(sandbox.Faults{Seed: 1, GatewaySystemError: 1, Methods: []string{"alipay.trade.precreate"}})
-	r := create("brk-1")
+	r := create("brk_1")
 	wantError(t, r, http.StatusServiceUnavailable, "UPSTREAM_UNAVAILABLE", "")
 	if h := r.header.Get("Retry-After"); h != "" {
 		t.Errorf("Retry-After %q on an unknown outcome, want none", h)
@@ -41,13 +41,13 @@ func TestCreateWhileBreakerOpen(t *testing.T) {
 		t.Fatalf("breaker %s after the unknown outcome, want open", br.State())
 	}
 	b.sb.ClearFaults() // a create that reached the sandbox now would succeed
-	r = create("brk-2")
+	r = create("brk_2")
 	wantError(t, r, http.StatusServiceUnavailable, "UPSTREAM_UNAVAILABLE", "circuit breaker")
 	secs, err := strconv.Atoi(r.header.Get("Retry-After"))
 	if err != nil || secs < 1 || secs > int(openFor/time.Second) {
 		t.Fatalf("Retry-After %q, want whole seconds in 1..%d", r.header.Get("Retry-After"), int(openFor/time.Second))
 	}
-	if tr, ok := b.sb.Trade(alipayAppID, "brk-2"); ok {
+	if tr, ok := b.sb.Trade(alipayAppID, "brk_2"); ok {
 		t.Fatalf("the create while open reached the sandbox: %+v", tr)
 	}
 }

@@ -30,7 +30,7 @@ func (s *server) ready(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 	defer cancel()
 	if err := s.svc.Store().Ping(ctx); err != nil {
-		s.log.Warn("readiness check failed", slog.String("request_id", requestIDOf(c)), slog.Any("err", err))
+		s.log.WarnContext(c.Request.Context(), "readiness check failed", slog.String("request_id", requestIDOf(c)), slog.Any("err", err))
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 		return
 	}

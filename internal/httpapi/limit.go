@@ -69,7 +69,7 @@ func (s *server) ipLimit(c *gin.Context) {
 		return
 	}
 	if isNotifyPath(c.Request.URL.Path) {
-		s.log.Debug("notification rate-limited", slog.String("request_id", requestIDOf(c)),
+		s.log.DebugContext(c.Request.Context(), "notification rate-limited", slog.String("request_id", requestIDOf(c)),
 			slog.String("client_ip", c.ClientIP()))
 		s.svc.CountThrottledNotification()
 		if c.Request.URL.Path == wechatNotifyPath {

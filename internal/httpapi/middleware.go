@@ -71,7 +71,7 @@ func (s *server) recovery(c *gin.Context) {
 		if p == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
 			panic(p)
 		}
-		s.log.Error("panic serving request", slog.String("request_id", requestIDOf(c)),
+		s.log.ErrorContext(c.Request.Context(), "panic serving request", slog.String("request_id", requestIDOf(c)),
 			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		if c.Writer.Written() {
 			c.Abort()

@@ -36,10 +36,10 @@ func (s *server) notify(c *gin.Context) {
 		if s.notifyThrottled(c, aerr) {
 			return
 		}
-		s.log.Warn("notification body refused", slog.String("request_id", requestIDOf(c)),
+		s.log.WarnContext(c.Request.Context(), "notification body refused", slog.String("request_id", requestIDOf(c)),
 			slog.Int("status", status), slog.String("client_ip", c.ClientIP()))
 		if aerr != nil {
-			s.log.Error("audit of refused notification failed", slog.String("request_id", requestIDOf(c)), slog.Any("err", aerr))
+			s.log.ErrorContext(c.Request.Context(), "audit of refused notification failed", slog.String("request_id", requestIDOf(c)), slog.Any("err", aerr))
 		}
 		c.Data(status, "text/plain; charset=utf-8", []byte("failure"))
 		return

@@ -14,6 +14,7 @@ import (
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/ratelimit"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
@@ -85,8 +86,13 @@ func TestWeChatNotifyHygiene(t *testing.T) {
 	if g := good[0]; g.Outcome != "accepted" || g.RawLength != len(g.Raw) || len(g.RawSHA256) != 64 || g.TradeStatus != "TRANSACTION.SUCCESS" {
 		t.Fatalf("genuine notification from the throttled source: %+v", g)
 	}
-	attempts := b.wx.Notifications(p.OutTradeNo)
-	if len(attempts) == 0 || attempts[0].StatusCode != http.StatusNoContent || attempts[0].Response != "" {
+	// The sandbox records an attempt once the answer is back, after the row was written.
+	var attempts []wechat.NotifyAttempt
+	testutil.WaitFor(t, 0, "the sandbox's record of the attempt", func() bool {
+		attempts = b.wx.Notifications(p.OutTradeNo)
+		return len(attempts) > 0
+	})
+	if attempts[0].StatusCode != http.StatusNoContent || attempts[0].Response != "" {
 		t.Fatalf("the sandbox's attempts %+v, want 204 with an empty body", attempts)
 	}
 	mu.Lock()

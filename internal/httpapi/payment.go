@@ -19,10 +19,13 @@ type createPaymentBody struct {
 	TotalAmount    string            `json:"total_amount"`
 	Subject        string            `json:"subject"`
 	Body           string            `json:"body"`
-	TimeoutMinutes int               `json:"timeout_minutes"`
+	TimeoutMinutes *int              `json:"timeout_minutes"`
 	NotifyURL      string            `json:"notify_url"`
 	Metadata       map[string]string `json:"metadata"`
 	Channel        string            `json:"channel"`
+	StoreID        string            `json:"store_id"`
+	TerminalID     string            `json:"terminal_id"`
+	OperatorID     string            `json:"operator_id"`
 }
 
 type outTradeNoBody struct {
@@ -68,9 +71,17 @@ func (s *server) createPayment(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	timeout := 0 // absent: the default
+	if in.TimeoutMinutes != nil {
+		if timeout = *in.TimeoutMinutes; timeout < 1 || timeout > payment.MaxTimeoutMinutes {
+			writeError(c, invalid("timeout_minutes must be between 1 and %d", payment.MaxTimeoutMinutes))
+			return
+		}
+	}
 	o, created, err := s.svc.Create(c.Request.Context(), clientOf(c).AppID, payment.CreateRequest{
 		OutTradeNo: in.OutTradeNo, TotalAmount: amount, Subject: in.Subject, Body: in.Body,
-		TimeoutMinutes: in.TimeoutMinutes, NotifyURL: in.NotifyURL, Metadata: in.Metadata, Channel: in.Channel,
+		TimeoutMinutes: timeout, NotifyURL: in.NotifyURL, Metadata: in.Metadata, Channel: in.Channel,
+		StoreID: in.StoreID, TerminalID: in.TerminalID, OperatorID: in.OperatorID,
 	})
 	if err != nil {
 		writeError(c, err)

@@ -17,7 +17,7 @@ func TestCreateIdempotentAndConflict(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	req := createReq("T-create-1", "9.90")
+	req := createReq("T_create_1", "9.90")
 	req.Metadata = map[string]string{"device": "vm-7"}
 	p, created, err := b.client.Create(ctx, req)
 	if err != nil || !created {
@@ -219,5 +219,48 @@ func TestPaymentObjectShape(t *testing.T) {
 	}
 	if obj["total_amount"] != "9.90" || obj["paid_at"] != nil || obj["metadata"] == nil {
 		t.Errorf("payment object %s", r.body)
+	}
+}
+
+// TestCreateFollowsAlipayRules: out_trade_no is letters, digits and underscore; subject
+// has none of / = &; timeout_minutes is 1-120 (0 refused); store_id, terminal_id and
+// operator_id reach alipay.trade.precreate and come back in the payment object
+// (docs/api.md, "Create").
+func TestCreateFollowsAlipayRules(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	post := func(body string) rawResponse {
+		return b.do(t, rawRequest{method: http.MethodPost, path: "/api/v1/payment/create", body: []byte(body)})
+	}
+	for _, tc := range []struct{ body, field string }{
+		{`{"out_trade_no":"A-1","total_amount":"1.00","subject":"s"}`, "out_trade_no"},
+		{`{"out_trade_no":"A1","total_amount":"1.00","subject":"a/b"}`, "subject"},
+		{`{"out_trade_no":"A1","total_amount":"1.00","subject":"a=b"}`, "subject"},
+		{`{"out_trade_no":"A1","total_amount":"1.00","subject":"a&b"}`, "subject"},
+		{`{"out_trade_no":"A1","total_amount":"1.00","subject":"s","timeout_minutes":0}`, "timeout_minutes"},
+		{`{"out_trade_no":"A1","total_amount":"1.00","subject":"s","timeout_minutes":121}`, "timeout_minutes"},
+		{`{"out_trade_no":"A1","total_amount":"1.00","subject":"s","store_id":"a b"}`, "store_id"},
+	} {
+		r := post(tc.body)
+		wantError(t, r, http.StatusBadRequest, client.CodeInvalidParameter, tc.field)
+	}
+	r := post(`{"out_trade_no":"A_1","total_amount":"1.00","subject":"s","timeout_minutes":120,` +
+		`"store_id":"S_01","terminal_id":"T-9","operator_id":"op7"}`)
+	if r.status != http.StatusCreated {
+		t.Fatalf("valid create: %d %s", r.status, r.body)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p["store_id"] != "S_01" || p["terminal_id"] != "T-9" || p["operator_id"] != "op7" {
+		t.Fatalf("payment object %s lacks store_id/terminal_id/operator_id", r.body)
+	}
+	if _, err := b.sb.Scan(alipayAppID, "A_1"); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := b.sb.Trade(alipayAppID, "A_1")
+	if tr.StoreID != "S_01" || tr.TerminalID != "T-9" || tr.OperatorID != "op7" {
+		t.Fatalf("alipay.trade.precreate did not carry them: trade %+v", tr)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
@@ -61,6 +62,10 @@ type Config struct {
 	// Draining, when set and true, makes GET /ready answer 503 so that a load balancer
 	// stops sending new work before the process stops (docs/deploy.md).
 	Draining func() bool
+	// TracerProvider makes a span of each request (trace.go); nil makes none and reads no
+	// traceparent. The gateway passes a no-op provider when tracing is off, so that a
+	// merchant's trace id still reaches the log lines of its request.
+	TracerProvider trace.TracerProvider
 }
 
 type server struct {
@@ -102,7 +107,7 @@ func New(cfg Config) http.Handler {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		panic("httpapi: invalid trusted proxies: " + err.Error())
 	}
-	e.Use(s.requestID, s.accessLog, s.recovery, s.securityHeaders, s.hygiene, s.ipLimit)
+	e.Use(s.requestID, s.traceRoute, s.accessLog, s.recovery, s.securityHeaders, s.hygiene, s.ipLimit)
 	e.NoRoute(func(c *gin.Context) {
 		writeError(c, payment.Errorf(payment.CodeNotFound, "no such route"))
 	})
@@ -124,9 +129,10 @@ func New(cfg Config) http.Handler {
 	api.GET("/refund/query/:out_trade_no/:refund_no", s.queryRefund)
 	api.GET("/events", s.listEvents)
 	api.POST("/events/:event_id/resend", s.resendEvent)
+	api.POST("/charge", s.chargePayment)
 
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}
-	return e
+	return traced(e, cfg.TracerProvider)
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/alipay"
@@ -95,6 +96,8 @@ type setupOptions struct {
 	// wechat adds the WeChat Pay channel against the WeChat sandbox, mounted under
 	// /sandbox/wechat on the same server (b.wx).
 	wechat bool
+	// tracerProvider traces the requests (a span recorder's).
+	tracerProvider trace.TracerProvider
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -162,7 +165,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	})
 	handler = httpapi.New(httpapi.Config{
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
-		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies,
+		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies, TracerProvider: o.tracerProvider,
 		Extra: func(e *gin.Engine) {
 			e.Any("/sandbox/*path", gin.WrapH(sandboxes))
 			if o.extra != nil {

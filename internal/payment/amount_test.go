@@ -75,12 +75,12 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestCreateRequestValidate(t *testing.T) {
-	ok := CreateRequest{OutTradeNo: "A-1_b", TotalAmount: 990, Subject: "测试商品"}
+	ok := CreateRequest{OutTradeNo: "A1_b", TotalAmount: 990, Subject: "测试商品"}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	bad := map[string]func(r *CreateRequest){
-		"out_trade_no":    func(r *CreateRequest) { r.OutTradeNo = "a b" },
+		"out_trade_no":    func(r *CreateRequest) { r.OutTradeNo = "a-b" },
 		"total_amount":    func(r *CreateRequest) { r.TotalAmount = 0 },
 		"subject":         func(r *CreateRequest) { r.Subject = "" },
 		"subject control": func(r *CreateRequest) { r.Subject = "a\x00b" },

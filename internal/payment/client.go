@@ -140,7 +140,7 @@ func (s *Service) UseNonce(ctx context.Context, appID, nonce string) error {
 	case errors.Is(err, ErrDuplicate):
 		return Errorf(CodeUnauthorized, "nonce already used")
 	}
-	s.log.Error("nonce store unavailable; request refused", slog.String("app_id", appID), slog.Any("err", err))
+	s.log.ErrorContext(ctx, "nonce store unavailable; request refused", slog.String("app_id", appID), slog.Any("err", err))
 	return Errorf(CodeUpstreamUnavailable, "replay protection is unavailable; retry later")
 }
 

@@ -61,17 +61,39 @@ type Order struct {
 	Metadata       map[string]string
 	RefundedAmount Amount // sum of succeeded refunds
 	TimeoutMinutes int
-	Late           bool // paid after it was closed locally
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	ExpiresAt      time.Time
-	PaidAt         *time.Time
-	ClosedAt       *time.Time
-	Notified       bool       // a verified notification arrived for it
-	NextCheckAt    *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
-	CheckCount     int        // reconciler: queries made so far
-	Version        int64      // optimistic lock; stores bump it on every update
+	// StoreID, TerminalID and OperatorID went to alipay.trade.precreate; "" = not given.
+	StoreID, TerminalID, OperatorID string
+	Late                            bool // paid after it was closed locally
+	CreatedAt                       time.Time
+	UpdatedAt                       time.Time
+	ExpiresAt                       time.Time
+	PaidAt                          *time.Time
+	ClosedAt                        *time.Time
+	Notified                        bool       // a verified notification arrived for it
+	NextCheckAt                     *time.Time // reconciler: when to ask Alipay next; nil = nothing to do
+	CheckCount                      int        // reconciler: queries made so far
+	Version                         int64      // optimistic lock; stores bump it on every update
+
+	// Barcode payment (charge.go). Kind is KindQR or KindBarcode and never changes. A barcode
+	// order keeps the SHA-256 of the payment code it charged, never the code, and its
+	// timeout in seconds (ExpiresAt is its settle deadline); FailureCode, FailureSubCode and
+	// FailureReason are Alipay's code, sub code and sub message when Alipay refused it.
+	Kind           Kind
+	AuthCodeSHA256 string
+	TimeoutSeconds int
+	FailureCode    string
+	FailureSubCode string
+	FailureReason  string
 }
+
+// Kind is how the buyer pays an order.
+type Kind string
+
+// Order kinds.
+const (
+	KindQR      Kind = "qr"      // the buyer scans the merchant's QR (alipay.trade.precreate)
+	KindBarcode Kind = "barcode" // the till scans the buyer's payment code (alipay.trade.pay)
+)
 
 // RefundStatus is the state of one refund request.
 type RefundStatus string
@@ -99,7 +121,11 @@ type Refund struct {
 	SucceededAt   *time.Time
 	NextCheckAt   *time.Time // reconciler: when to query a pending refund next
 	CheckCount    int
-	Version       int64
+	// AttemptedAt is when the last alipay.trade.refund for it was sent; nil = never sent.
+	// A pending refund that was sent is failed only by a refund query asked at least
+	// Config.RefundQueryDelay after it (docs/decisions.md, "A refund with an unknown answer").
+	AttemptedAt *time.Time
+	Version     int64
 }
 
 // Event types (docs/api.md, Event).
@@ -122,6 +148,9 @@ type Event struct {
 	OutTradeNo string
 	CreatedAt  time.Time
 	Data       json.RawMessage // the payment or refund object, frozen at the time of the change
+	// TraceParent is the W3C traceparent of the change that wrote the event ("" outside a
+	// trace); its webhooks join that trace (docs/decisions.md, "Tracing").
+	TraceParent string
 }
 
 // Merchant is a merchant system holding API credentials (an app id and secrets); the client/ package, `f2fpay client` and the console's clients page all manage or use one.

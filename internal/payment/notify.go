@@ -26,6 +26,8 @@ func refuse(format string, args ...any) error { return &refusal{reason: fmt.Spri
 // RATE_LIMITED and nothing is stored).
 func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string) error {
 	rec := newNotificationRecord(s.now(), remoteAddr, raw)
+	ctx, span := startSpan(ctx, "alipay.notification")
+	defer func() { endNotificationSpan(span, rec) }()
 	form, perr := url.ParseQuery(raw)
 	if perr == nil {
 		rec.NotifyID, rec.OutTradeNo, rec.TradeStatus = clip(form.Get("notify_id")), clip(form.Get("out_trade_no")), clip(form.Get("trade_status"))
@@ -45,13 +47,13 @@ func (s *Service) finishNotification(ctx context.Context, rec *NotificationRecor
 	}
 	if err != nil {
 		rec.Outcome = "refused: " + reasonOf(err)
-		s.log.Warn("notification refused", slog.String("notify_id", rec.NotifyID), slog.String("out_trade_no", rec.OutTradeNo), slog.String("reason", reasonOf(err)))
+		s.log.WarnContext(ctx, "notification refused", slog.String("notify_id", rec.NotifyID), slog.String("out_trade_no", rec.OutTradeNo), slog.String("reason", reasonOf(err)))
 	} else {
 		rec.Outcome = outcome
 	}
 	s.noticed(outcomeClass(rec.Outcome))
 	if aerr := s.store.InsertNotification(ctx, rec); aerr != nil {
-		s.log.Error("audit of notification failed", slog.Any("err", aerr))
+		s.log.ErrorContext(ctx, "audit of notification failed", slog.Any("err", aerr))
 		if err == nil {
 			// The change is committed; acknowledging is still right.
 			return nil
@@ -232,6 +234,15 @@ func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Tra
 	}
 	if changed {
 		s.changed(out)
+	}
+	if refundedAtAlipay(t) && out.Status == StatusPaid {
+		// Alipay refunded the trade in full; a refund notification that would say so may
+		// never come (docs/decisions.md, "A trade paid, then refunded in full at Alipay").
+		if _, err := s.settleRefundedTrade(ctx, n.OutTradeNo); err != nil {
+			return "", err
+		}
+	}
+	if changed {
 		return "accepted", nil
 	}
 	return "duplicate", nil
@@ -245,6 +256,14 @@ func (s *Service) refundFromNotification(ctx context.Context, q Queries, o *Orde
 	r, err := q.GetRefund(ctx, o.OutTradeNo, n.OutBizNo)
 	if errors.Is(err, ErrNotFound) {
 		if amount <= 0 || !ValidID(n.OutBizNo) {
+			return false, nil
+		}
+		if o.RefundedAmount+amount > o.TotalAmount {
+			// The books already hold this money as refunded: a trade Alipay reported
+			// refunded in full was recorded before this refund's own notice arrived
+			// (settleRefundedTrade).
+			s.log.Warn("refund notice beyond the order's total ignored", slog.String("out_trade_no", o.OutTradeNo),
+				slog.String("refund_no", n.OutBizNo))
 			return false, nil
 		}
 		now := s.now()

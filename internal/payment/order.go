@@ -47,7 +47,7 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 		Subject: req.Subject, Body: req.Body, Status: StatusPending, CashierToken: randomToken(32),
 		NotifyURL: req.NotifyURL, Metadata: req.Metadata, TimeoutMinutes: req.TimeoutMinutes,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
-		NextCheckAt: &first,
+		NextCheckAt: &first, Kind: KindQR, StoreID: req.StoreID, TerminalID: req.TerminalID, OperatorID: req.OperatorID,
 	}
 	if err := s.store.InsertOrder(ctx, o); err != nil {
 		if errors.Is(err, ErrDuplicate) { // a concurrent create won the race
@@ -79,6 +79,7 @@ func (s *Service) repeatCreate(ctx context.Context, clientID string, o *Order, r
 func sameOrder(o *Order, r CreateRequest) bool {
 	return OrderChannel(o) == r.Channel && o.TotalAmount == r.TotalAmount && o.Subject == r.Subject && o.Body == r.Body &&
 		o.TimeoutMinutes == r.TimeoutMinutes && o.NotifyURL == r.NotifyURL &&
+		o.StoreID == r.StoreID && o.TerminalID == r.TerminalID && o.OperatorID == r.OperatorID &&
 		maps.Equal(nonNil(o.Metadata), nonNil(r.Metadata))
 }
 
@@ -94,9 +95,10 @@ func (s *Service) precreate(ctx context.Context, o *Order) (*Order, error) {
 	qr, err := s.channelFor(o).Precreate(ctx, PrecreateRequest{
 		OutTradeNo: o.OutTradeNo, TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
 		ExpiresAt: o.ExpiresAt, NotifyURL: s.cfg.PublicURL + s.cfg.NotifyPath,
+		StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 	})
 	if err != nil {
-		s.log.Warn("precreate failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
+		s.log.WarnContext(ctx, "precreate failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return nil, err
 	}
 	var out *Order
@@ -157,7 +159,9 @@ func (s *Service) Sync(ctx context.Context, outTradeNo string) (*Order, error) {
 	return s.applyTrade(ctx, outTradeNo, t)
 }
 
-// applyTrade records what a query showed: a payment, or a close of an unpaid trade.
+// applyTrade records what a query showed: a payment, or a close of an unpaid trade; a trade
+// paid and then closed was refunded in full at Alipay, and that is recorded too
+// (settleRefundedTrade).
 func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (*Order, error) {
 	var out *Order
 	var changed bool
@@ -174,7 +178,7 @@ func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (
 		case t.Status == TradeClosed && o.Status == StatusPending:
 			changed, err = s.markClosed(ctx, q, o)
 		case paid:
-			s.log.Error("alipay reports a paid trade with another amount", slog.String("out_trade_no", outTradeNo),
+			s.log.ErrorContext(ctx, "alipay reports a paid trade with another amount", slog.String("out_trade_no", outTradeNo),
 				slog.String("alipay_amount", t.TotalAmount.String()), slog.String("order_amount", o.TotalAmount.String()))
 		}
 		return err
@@ -184,6 +188,12 @@ func (s *Service) applyTrade(ctx context.Context, outTradeNo string, t *Trade) (
 	}
 	if changed {
 		s.changed(out)
+	}
+	if refundedAtAlipay(t) && t.TotalAmount == out.TotalAmount && out.Status == StatusPaid {
+		if _, err := s.settleRefundedTrade(ctx, outTradeNo); err != nil {
+			return nil, err
+		}
+		return s.store.GetOrder(ctx, outTradeNo)
 	}
 	return out, nil
 }

@@ -92,8 +92,12 @@ type eventWatch struct {
 	wrote bool
 }
 
-// InsertEvent inserts the event and remembers that one was written.
+// InsertEvent inserts the event, with the trace of the change that wrote it, and remembers
+// that one was written.
 func (w *eventWatch) InsertEvent(ctx context.Context, e *Event) error {
+	if e.TraceParent == "" {
+		e.TraceParent = traceParent(ctx)
+	}
 	err := w.Queries.InsertEvent(ctx, e)
 	if err == nil {
 		w.wrote = true
@@ -111,7 +115,7 @@ func (s *Service) ResendEvent(ctx context.Context, clientID, eventID string) (*E
 	if err := s.store.ResetDelivery(ctx, e.ID, s.now()); err != nil {
 		return nil, err
 	}
-	s.log.Info("webhook resend requested", slog.String("event_id", e.ID), slog.String("client_id", e.ClientID))
+	s.log.InfoContext(ctx, "webhook resend requested", slog.String("event_id", e.ID), slog.String("client_id", e.ClientID))
 	s.onEvent()
 	return e, nil
 }

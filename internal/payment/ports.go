@@ -109,6 +109,8 @@ type PrecreateRequest struct {
 	Body        string
 	ExpiresAt   time.Time // sent as time_expire so the QR dies with the order
 	NotifyURL   string
+	// StoreID, TerminalID and OperatorID are sent as store_id, terminal_id, operator_id.
+	StoreID, TerminalID, OperatorID string
 }
 
 // Trade is Alipay's view of a trade (alipay.trade.query).

@@ -29,24 +29,24 @@ func TestReconcileLeavesWeChatOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clientID = c.AppID
-	e.paid("mixed-ali-1", 990)
+	e.paid("mixed_ali_1", 990)
 
-	if _, _, err := e.svc.Create(ctx, e.clientID, payment.CreateRequest{OutTradeNo: "mixed-wx-1", TotalAmount: 2000,
+	if _, _, err := e.svc.Create(ctx, e.clientID, payment.CreateRequest{OutTradeNo: "mixed_wx_1", TotalAmount: 2000,
 		Subject: "对账", Channel: payment.ChannelWeChat}); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(map[string]string{"mchid": te.WeChatMchID, "out_trade_no": "mixed-wx-1"})
+	b, _ := json.Marshal(map[string]string{"mchid": te.WeChatMchID, "out_trade_no": "mixed_wx_1"})
 	resp, err := http.Post(te.WeChatURL+"/sandbox/wechat/api/pay", "application/json", bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	testutil.WaitFor(t, 0, "the WeChat payment", func() bool { return e.get("mixed-wx-1").Status == payment.StatusPaid })
-	if _, err := e.svc.Refund(ctx, e.clientID, payment.RefundInput{OutTradeNo: "mixed-wx-1", RefundNo: "wxr1", Amount: 500}); err != nil {
+	testutil.WaitFor(t, 0, "the WeChat payment", func() bool { return e.get("mixed_wx_1").Status == payment.StatusPaid })
+	if _, err := e.svc.Refund(ctx, e.clientID, payment.RefundInput{OutTradeNo: "mixed_wx_1", RefundNo: "wxr1", Amount: 500}); err != nil {
 		t.Fatal(err)
 	}
-	testutil.WaitFor(t, 0, "the WeChat refund to settle", func() bool { return e.get("mixed-wx-1").RefundedAmount == 500 })
+	testutil.WaitFor(t, 0, "the WeChat refund to settle", func() bool { return e.get("mixed_wx_1").RefundedAmount == 500 })
 
 	run := e.reconcile(e.sandboxBill())
 	if counts(run) != [3]int{} || len(e.found()) != 0 {

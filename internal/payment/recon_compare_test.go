@@ -20,16 +20,16 @@ func TestReconcileDroppedNotification(t *testing.T) {
 	eachStore(t, func(t *testing.T, pg bool) {
 		e := newReconEnv(t, pg, nil)
 		e.te.Sandbox.SetFaults(sandbox.Faults{Seed: 1, NotifyDrop: 1})
-		e.order("lost-1", 990)
-		if o := e.get("lost-1"); o.Status != payment.StatusPending {
+		e.order("lost_1", 990)
+		if o := e.get("lost_1"); o.Status != payment.StatusPending {
 			t.Fatalf("order is %s before the run", o.Status)
 		}
 		b := e.sandboxBill()
 		run := e.reconcile(b)
-		if counts(run) != [3]int{1, 1, 0} || !slices.Equal(e.found(), []string{"payment_not_recorded lost-1 resolved"}) {
+		if counts(run) != [3]int{1, 1, 0} || !slices.Equal(e.found(), []string{"payment_not_recorded lost_1 resolved"}) {
 			t.Fatalf("run %v: %v", counts(run), e.found())
 		}
-		o := e.get("lost-1")
+		o := e.get("lost_1")
 		if o.Status != payment.StatusPaid || o.TradeNo == "" || o.Late || payment.BillDayOf(*o.PaidAt) != e.day {
 			t.Fatalf("order %+v", o)
 		}
@@ -37,8 +37,8 @@ func TestReconcileDroppedNotification(t *testing.T) {
 			t.Errorf("books %+v after recording, bill %+v", run.Totals.Books, run.Totals.Bill)
 		}
 		again := e.reconcile(b)
-		if counts(again) != [3]int{} || !slices.Equal(e.events("lost-1"), []string{payment.EventPaymentSucceeded}) {
-			t.Fatalf("re-run %v, events %v", counts(again), e.events("lost-1"))
+		if counts(again) != [3]int{} || !slices.Equal(e.events("lost_1"), []string{payment.EventPaymentSucceeded}) {
+			t.Fatalf("re-run %v, events %v", counts(again), e.events("lost_1"))
 		}
 	})
 }
@@ -50,13 +50,13 @@ func TestReconcileAmountChanged(t *testing.T) {
 	eachStore(t, func(t *testing.T, pg bool) {
 		ctx := context.Background()
 		e := newReconEnv(t, pg, nil)
-		e.paid("amt-1", 990)
-		rows := e.rows("amt-1")
+		e.paid("amt_1", 990)
+		rows := e.rows("amt_1")
 		rows[0].Amount = 999
 		b := e.bill(rows)
 		for i := range 2 {
 			run := e.reconcile(b)
-			if counts(run) != [3]int{1, 0, 1} || !slices.Equal(e.found(), []string{"amount_mismatch amt-1 open"}) {
+			if counts(run) != [3]int{1, 0, 1} || !slices.Equal(e.found(), []string{"amount_mismatch amt_1 open"}) {
 				t.Fatalf("run %d: %v: %v", i+1, counts(run), e.found())
 			}
 		}
@@ -79,14 +79,14 @@ func TestReconcileUnknownOrder(t *testing.T) {
 	e := newReconEnv(t, false, nil)
 	now := time.Now()
 	run := e.reconcile(e.bill([]testenv.BillRow{
-		{TradeNo: "2026000000000007", OutTradeNo: "vm-88", Amount: 350, At: now},
-		{TradeNo: "2026000000000007", OutTradeNo: "vm-88", RefundNo: "vm-88-r", Amount: 350, At: now},
+		{TradeNo: "2026000000000007", OutTradeNo: "vm_88", Amount: 350, At: now},
+		{TradeNo: "2026000000000007", OutTradeNo: "vm_88", RefundNo: "vm-88-r", Amount: 350, At: now},
 	}))
 	want := []string{"unknown_order refund:2026000000000007/vm-88-r open", "unknown_order trade:2026000000000007 open"}
 	if counts(run) != [3]int{2, 0, 2} || !slices.Equal(e.found(), want) {
 		t.Fatalf("run %v: %v", counts(run), e.found())
 	}
-	if _, err := e.store.GetOrder(context.Background(), "vm-88"); err == nil {
+	if _, err := e.store.GetOrder(context.Background(), "vm_88"); err == nil {
 		t.Fatal("another system's order was imported")
 	}
 }
@@ -99,11 +99,11 @@ func TestReconcileNotInBillNextDay(t *testing.T) {
 	eachStore(t, func(t *testing.T, pg bool) {
 		clock := &shiftedClock{}
 		e := newReconEnv(t, pg, clock)
-		e.paid("late-1", 990)
-		e.paid("late-2", 500)
-		rows := e.rows("late-1", "late-2")
+		e.paid("late_1", 990)
+		e.paid("late_2", 500)
+		rows := e.rows("late_1", "late_2")
 		first := e.reconcile(e.bill(rows[1:]))
-		if counts(first) != [3]int{1, 0, 1} || !slices.Equal(e.found(), []string{"payment_not_in_bill late-1 open"}) {
+		if counts(first) != [3]int{1, 0, 1} || !slices.Equal(e.found(), []string{"payment_not_in_bill late_1 open"}) {
 			t.Fatalf("day 1: %v: %v", counts(first), e.found())
 		}
 		clock.shift(30 * time.Hour) // the service lives on the next day
@@ -115,7 +115,7 @@ func TestReconcileNotInBillNextDay(t *testing.T) {
 			t.Fatalf("day 2: %v: %v", counts(next), e.found())
 		}
 		e.day = day1
-		if !slices.Equal(e.found(), []string{"payment_not_in_bill late-1 resolved"}) {
+		if !slices.Equal(e.found(), []string{"payment_not_in_bill late_1 resolved"}) {
 			t.Fatalf("day 1 after day 2: %v", e.found())
 		}
 	})
@@ -133,8 +133,8 @@ func (c *shiftedClock) shift(d time.Duration) { c.by += d }
 func TestReconcileTotals(t *testing.T) {
 	t.Parallel()
 	e := newReconEnv(t, false, nil)
-	e.paid("tot-1", 990)
-	rows := e.rows("tot-1")
+	e.paid("tot_1", 990)
+	rows := e.rows("tot_1")
 	b := e.bill(append(rows, rows[0]))
 	b.Summary.Fee -= 1
 	run := e.reconcile(b)

@@ -20,9 +20,9 @@ func TestReconcileCleanDay(t *testing.T) {
 	eachStore(t, func(t *testing.T, pg bool) {
 		ctx := context.Background()
 		e := newReconEnv(t, pg, nil)
-		e.paid("clean-1", 990)
-		e.paid("clean-2", 12800)
-		if _, err := e.svc.Refund(ctx, e.clientID, payment.RefundInput{OutTradeNo: "clean-2", RefundNo: "r1", Amount: 300}); err != nil {
+		e.paid("clean_1", 990)
+		e.paid("clean_2", 12800)
+		if _, err := e.svc.Refund(ctx, e.clientID, payment.RefundInput{OutTradeNo: "clean_2", RefundNo: "r1", Amount: 300}); err != nil {
 			t.Fatal(err)
 		}
 		b := e.sandboxBill()
@@ -77,7 +77,7 @@ func TestReconcileEventsPerClient(t *testing.T) {
 	if err := e.svc.SetMerchantDisabled(ctx, off.AppID, true); err != nil {
 		t.Fatal(err)
 	}
-	e.paid("per-client-1", 500)
+	e.paid("per_client_1", 500)
 	run := e.reconcile(e.sandboxBill())
 	for id, want := range map[string]int{e.clientID: 1, other.AppID: 1, off.AppID: 0} {
 		evs, err := e.store.ListEvents(ctx, id, 0, 10)
@@ -150,7 +150,7 @@ func TestReconcileNoBill(t *testing.T) {
 		}
 	}
 	e.svc.SetBillSource(fakeBills{payment.ErrBillNotReady})
-	e.paid("nobill-1", 990) // today: not in the old day's books
+	e.paid("nobill_1", 990) // today: not in the old day's books
 	old := payment.BillDayOf(time.Now()).AddDays(-3)
 	run, err := e.svc.ReconcileDay(ctx, payment.ReconcileInput{Day: old, Trigger: payment.TriggerSchedule})
 	if err != nil || run.Status != payment.RunCompleted || counts(run) != [3]int{} || run.Note == "" {
@@ -198,7 +198,7 @@ func TestAcknowledgeDiscrepancy(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newReconEnv(t, false, nil)
-	b := e.bill([]testenv.BillRow{{TradeNo: "2026000000000001", OutTradeNo: "other-system-1", Amount: 500, At: time.Now()}})
+	b := e.bill([]testenv.BillRow{{TradeNo: "2026000000000001", OutTradeNo: "other_system_1", Amount: 500, At: time.Now()}})
 	run := e.reconcile(b)
 	ds, _ := e.svc.RunDiscrepancies(ctx, run)
 	if len(ds) != 1 {

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -24,12 +25,18 @@ const maxVerifyChecks = 12
 //
 // An unknown outcome is never decided: the order is checked again later.
 func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
+	if o.Kind == KindBarcode {
+		return s.reconcileCharge(ctx, o) // charge_settle.go
+	}
+	if o.Status == StatusPaid {
+		return s.recheckPaid(ctx, o)
+	}
 	if o.Status != StatusPending {
 		return s.verifyClosed(ctx, o)
 	}
 	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	if err != nil {
-		s.log.Warn("reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
+		s.log.WarnContext(ctx, "reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return s.rescheduleOrder(ctx, o.OutTradeNo)
 	}
 	cur, err := s.applyTrade(ctx, o.OutTradeNo, t)
@@ -60,10 +67,10 @@ func (s *Service) expire(ctx context.Context, o *Order) error {
 	confirmed := err == nil
 	if !confirmed {
 		if s.now().Before(o.ExpiresAt.Add(s.lastStep())) {
-			s.log.Warn("close at alipay failed; retrying", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
+			s.log.WarnContext(ctx, "close at alipay failed; retrying", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 			return s.rescheduleOrder(ctx, o.OutTradeNo)
 		}
-		s.log.Warn("close at alipay failed past expiry; closing locally", slog.String("out_trade_no", o.OutTradeNo),
+		s.log.WarnContext(ctx, "close at alipay failed past expiry; closing locally", slog.String("out_trade_no", o.OutTradeNo),
 			slog.String("code", string(ErrorCode(err))))
 	}
 	var closed *Order
@@ -101,13 +108,48 @@ func (s *Service) verifyClosed(ctx context.Context, o *Order) error {
 	}
 	return s.tx(ctx, func(q Queries) error {
 		cur, gerr := q.GetOrder(ctx, o.OutTradeNo)
-		if gerr != nil || cur.NextCheckAt == nil || cur.Status == StatusPending {
-			return gerr
+		if gerr != nil || cur.NextCheckAt == nil || cur.Status == StatusPending || cur.Status == StatusPaid {
+			return gerr // paid (late): settleRefundedTrade set any check it needs
 		}
 		if err != nil && cur.CheckCount < maxVerifyChecks {
 			next := s.now().Add(s.lastStep())
 			cur.NextCheckAt, cur.CheckCount = &next, cur.CheckCount+1
 		} else {
+			cur.NextCheckAt = nil
+		}
+		return q.UpdateOrder(ctx, cur)
+	})
+}
+
+// recheckPaid is the check of a paid order whose trade Alipay refunded in full while one
+// of its refunds could not be settled yet (settleRefundedTrade): it queries and settles
+// again, and stops checking once the order is in line (or after maxVerifyChecks failures).
+func (s *Service) recheckPaid(ctx context.Context, o *Order) error {
+	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
+	deferred := false
+	if err == nil && refundedAtAlipay(t) && t.TotalAmount == o.TotalAmount {
+		if _, err = s.applyTrade(ctx, o.OutTradeNo, t); err != nil {
+			return err
+		}
+		cur, gerr := s.store.GetOrder(ctx, o.OutTradeNo)
+		if gerr != nil {
+			return gerr
+		}
+		deferred = cur.Status == StatusPaid
+	}
+	return s.tx(ctx, func(q Queries) error {
+		cur, gerr := q.GetOrder(ctx, o.OutTradeNo)
+		if gerr != nil || cur.NextCheckAt == nil {
+			return gerr
+		}
+		switch {
+		case err != nil && cur.CheckCount < maxVerifyChecks:
+			next := s.now().Add(s.lastStep())
+			cur.NextCheckAt, cur.CheckCount = &next, cur.CheckCount+1
+		case err == nil && deferred && cur.Status == StatusPaid:
+			next := s.now().Add(s.cfg.RefundQueryDelay)
+			cur.NextCheckAt = &next
+		default:
 			cur.NextCheckAt = nil
 		}
 		return q.UpdateOrder(ctx, cur)
@@ -151,31 +193,54 @@ func (s *Service) nextCheck(o *Order, now time.Time) time.Time {
 
 func (s *Service) lastStep() time.Duration { return s.cfg.CheckSchedule[len(s.cfg.CheckSchedule)-1] }
 
-// ReconcileRefund resolves one due pending refund: alipay.trade.fastpay.refund.query;
-// found and succeeded → succeeded (refund.succeeded); not found → alipay.trade.refund again
-// with the same out_request_no and amount (rejected → failed with refund.failed); anything
-// unknown → checked again later.
+// ReconcileRefund resolves one due pending refund. Never sent: alipay.trade.refund
+// (executeRefund). Sent: alipay.trade.fastpay.refund.query; REFUND_SUCCESS → succeeded
+// (refund.succeeded); no such refund, asked at least RefundQueryDelay after the last
+// attempt → failed (refund.failed), asked sooner → asked again then; anything unknown →
+// checked again later. A refund that was sent is never sent again by the reconciler
+// (docs/decisions.md, "A refund with an unknown answer").
 func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	if r.Status != RefundPending {
 		return s.rescheduleRefund(ctx, r)
 	}
-	ch, err := s.channelOf(ctx, r.OutTradeNo)
+	cur, err := s.store.GetRefund(ctx, r.OutTradeNo, r.RefundNo)
 	if err != nil {
 		return err
 	}
-	res, err := ch.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
+	if cur.Status != RefundPending {
+		return s.rescheduleRefund(ctx, cur)
+	}
+	if cur.AttemptedAt == nil {
+		if _, err = s.executeRefund(ctx, cur); err == nil || !isUpstream(err) {
+			return err
+		}
+		return nil // executeRefund scheduled the refund query
+	}
+	ch, err := s.channelOf(ctx, cur.OutTradeNo)
+	if err != nil {
+		return err
+	}
+	res, err := ch.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
+	due := cur.AttemptedAt.Add(s.cfg.RefundQueryDelay)
 	switch {
 	case err != nil:
-		s.log.Warn("reconcile refund query failed", slog.String("out_trade_no", r.OutTradeNo), slog.String("refund_no", r.RefundNo), slog.String("code", string(ErrorCode(err))))
-	case res.Found && res.Succeeded:
-		_, err = s.completeRefund(ctx, r.OutTradeNo, r.RefundNo, res.SucceededAt)
+		s.log.WarnContext(ctx, "reconcile refund query failed", slog.String("out_trade_no", cur.OutTradeNo),
+			slog.String("refund_no", cur.RefundNo), slog.String("code", string(ErrorCode(err))))
+	case res.Succeeded:
+		_, err = s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 		return err
-	case !res.Found:
-		if _, err = s.executeRefund(ctx, r); err == nil || !IsUnknownOutcome(err) {
-			return nil // succeeded, or rejected and failed with refund.failed
+	case res.Accepted:
+		// Accepted and settling at the channel (WeChat Pay's PROCESSING, ABNORMAL): asked again.
+	case s.now().Before(due):
+		return s.checkRefundAt(ctx, cur.OutTradeNo, cur.RefundNo, due)
+	default:
+		_, err = s.failRefund(ctx, cur, fmt.Sprintf("alipay.trade.fastpay.refund.query found no such refund %s after the last attempt",
+			s.now().Sub(*cur.AttemptedAt).Truncate(time.Second)))
+		if err != nil {
+			return err
 		}
 	}
-	return s.rescheduleRefund(ctx, r)
+	return s.rescheduleRefund(ctx, cur)
 }
 
 // rescheduleRefund sets a pending refund's next check (back-off on CheckSchedule's steps),
@@ -213,7 +278,7 @@ func (s *Service) scheduleLateRefund(ctx context.Context, q Queries, o *Order) e
 		return nil
 	}
 	if err == nil {
-		s.log.Info("late payment: automatic refund scheduled", slog.String("out_trade_no", o.OutTradeNo), slog.String("refund_no", no))
+		s.log.InfoContext(ctx, "late payment: automatic refund scheduled", slog.String("out_trade_no", o.OutTradeNo), slog.String("refund_no", no))
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -81,13 +82,18 @@ func (s *Service) reserveRefund(ctx context.Context, q Queries, in RefundInput) 
 	return r, q.UpdateOrder(ctx, o)
 }
 
-// executeRefund asks Alipay for a pending refund and records the outcome; an unknown outcome
-// is resolved by a refund query before anything is decided. Each call to Alipay is one
-// attempt opened by beginRefundAttempt, so a refund that is no longer pending (failed
-// above all) never reaches Alipay again, and a rejection is recorded as a failure only if
-// no other attempt (a merchant's retry, the reconciler) began in the meantime.
+// executeRefund asks Alipay for a pending refund and records the outcome. Each call to
+// Alipay is one attempt opened by beginRefundAttempt, so a refund that is no longer pending
+// (failed above all) never reaches Alipay again. An unknown outcome is never decided here:
+// a refund query that finds the refund done completes it, anything else leaves it pending
+// for the reconciler, which asks Alipay's refund query again once RefundQueryDelay has
+// passed since the attempt. A refusal fails the refund only when it answers the first
+// attempt: an earlier attempt's outcome was unknown (or is still in flight), and Alipay's
+// gateway refuses repeats (40005 isv.app-call-limited, …) before any idempotency check,
+// so a refusal says nothing about the refund (docs/decisions.md, "A refund with an
+// unknown answer").
 func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error) {
-	cur, err := s.beginRefundAttempt(ctx, r.OutTradeNo, r.RefundNo)
+	cur, first, err := s.beginRefundAttempt(ctx, r.OutTradeNo, r.RefundNo)
 	if err != nil || cur.Status != RefundPending {
 		return cur, err
 	}
@@ -102,34 +108,71 @@ func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error)
 	case err == nil || IsUnknownOutcome(err):
 		accepted := err == nil && res.Accepted
 		res, qerr := ch.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
-		if qerr == nil && res.Found && res.Succeeded {
+		if qerr == nil && res.Succeeded {
 			return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 		}
 		if accepted {
-			return cur, nil // pending; settled by its notification or the reconciler
+			// Pending: settled by its notification or the reconciler's refund query.
+			return cur, s.awaitRefundQuery(ctx, cur, nil)
 		}
 		if err == nil {
 			err = Errorf(CodeUpstreamUnavailable, "alipay accepted the refund but has not confirmed it yet; repeat the request or query the refund")
 		}
-		return nil, err
+		return nil, s.awaitRefundQuery(ctx, cur, err)
+	case !first:
+		s.log.Warn("repeat of a refund with an unknown outcome refused; it stays pending",
+			slog.String("out_trade_no", cur.OutTradeNo), slog.String("refund_no", cur.RefundNo), slog.String("reason", refusalReason(err)))
+		return nil, s.awaitRefundQuery(ctx, cur, Errorf(CodeUpstreamUnavailable,
+			"alipay refused this repeat (%s); an earlier attempt's outcome is unknown, so the refund stays pending until Alipay's refund query settles it", refusalReason(err)))
 	default:
-		var e *Error
-		reason := ErrorMessage(err)
-		if errors.As(err, &e) && e.AlipaySubCode != "" {
-			reason = e.AlipaySubCode + ": " + e.AlipaySubMsg
-		}
-		if _, ferr := s.failRefund(ctx, cur, reason); ferr != nil {
+		if _, ferr := s.failRefund(ctx, cur, refusalReason(err)); ferr != nil {
 			return nil, ferr
 		}
 		return nil, err
 	}
 }
 
+// refusalReason is the failure reason of a refund Alipay refused.
+func refusalReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.AlipaySubCode != "" {
+		return e.AlipaySubCode + ": " + e.AlipaySubMsg
+	}
+	return ErrorMessage(err)
+}
+
+// awaitRefundQuery schedules the reconciler's refund query of a pending refund for
+// RefundQueryDelay after its last attempt, and returns err.
+func (s *Service) awaitRefundQuery(ctx context.Context, attempt *Refund, err error) error {
+	at := s.now().Add(s.cfg.RefundQueryDelay)
+	if attempt.AttemptedAt != nil {
+		at = attempt.AttemptedAt.Add(s.cfg.RefundQueryDelay)
+	}
+	if serr := s.checkRefundAt(ctx, attempt.OutTradeNo, attempt.RefundNo, at); serr != nil {
+		return serr
+	}
+	return err
+}
+
+// checkRefundAt sets a pending refund's next check to at (earlier only).
+func (s *Service) checkRefundAt(ctx context.Context, outTradeNo, refundNo string, at time.Time) error {
+	return s.tx(ctx, func(q Queries) error {
+		r, err := q.GetRefund(ctx, outTradeNo, refundNo)
+		if err != nil || r.Status != RefundPending || (r.NextCheckAt != nil && !r.NextCheckAt.After(at)) {
+			return err
+		}
+		r.NextCheckAt = &at
+		return q.UpdateRefund(ctx, r)
+	})
+}
+
 // beginRefundAttempt opens one attempt at Alipay for a refund: inside a transaction it
-// re-reads the refund and, if it is still pending, bumps its version (the attempt's mark).
-// It returns the refund as stored; a refund that is not pending must not be sent.
-func (s *Service) beginRefundAttempt(ctx context.Context, outTradeNo, refundNo string) (*Refund, error) {
+// re-reads the refund and, if it is still pending, records the attempt's time and bumps
+// its version (the attempt's mark). It returns the refund as stored, and whether this is
+// its first attempt; a refund that is not pending must not be sent.
+func (s *Service) beginRefundAttempt(ctx context.Context, outTradeNo, refundNo string) (*Refund, bool, error) {
 	var out *Refund
+	var first bool
 	err := s.tx(ctx, func(q Queries) error {
 		r, err := q.GetRefund(ctx, outTradeNo, refundNo)
 		if err != nil {
@@ -139,10 +182,12 @@ func (s *Service) beginRefundAttempt(ctx context.Context, outTradeNo, refundNo s
 		if r.Status != RefundPending {
 			return nil
 		}
-		r.UpdatedAt = s.now()
+		now := s.now()
+		first = r.AttemptedAt == nil
+		r.UpdatedAt, r.AttemptedAt = now, &now
 		return q.UpdateRefund(ctx, r)
 	})
-	return out, err
+	return out, first, err
 }
 
 // completeRefund marks a refund succeeded, adds it to the order (refunded in full → status

@@ -26,10 +26,17 @@ type Config struct {
 	// CheckSchedule is the reconciler's back-off for pending orders, counted from the QR;
 	// default 30 s, 1 m, 2 m, 5 m (then at expiry). Scaled down in tests.
 	CheckSchedule []time.Duration
+	// RefundQueryDelay is how long after a refund attempt with an unknown outcome Alipay's
+	// refund query must wait before its "no such refund" is believed; default 10 s, as
+	// Alipay's documentation asks. Shortened in tests.
+	RefundQueryDelay time.Duration
 	// WebhookAllowNetworks opts networks in as webhook targets (webhooks.allow_networks),
 	// which are otherwise refused when notify_url names a non-public IP literal
 	// (docs/security.md). The demo allows loopback.
 	WebhookAllowNetworks []netip.Prefix
+	// ChargePoll is how often a barcode charge waiting for the buyer is queried; default
+	// 3 s (docs/decisions.md, "Barcode payment: the settle rules").
+	ChargePoll time.Duration
 }
 
 // SecretBox seals client secrets at rest.
@@ -70,6 +77,9 @@ func NewService(store Store, channel Channel, box SecretBox, clock Clock, cfg Co
 	}
 	if len(cfg.CheckSchedule) == 0 {
 		cfg.CheckSchedule = []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
+	}
+	if cfg.RefundQueryDelay == 0 {
+		cfg.RefundQueryDelay = 10 * time.Second
 	}
 	if clock == nil {
 		clock = SystemClock{}

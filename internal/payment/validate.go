@@ -10,22 +10,35 @@ import (
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// outTradeNoPattern is Alipay's rule for a new out_trade_no: letters, digits, underscore.
+// Lookups keep idPattern, so orders numbered before the rule are still found.
+var outTradeNoPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
+
+// tillPattern is store_id, terminal_id and operator_id (docs/api.md, "Create").
+var tillPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// MaxTimeoutMinutes is the longest order life: an Alipay QR lives at most 2 hours.
+const MaxTimeoutMinutes = 120
+
 // CreateRequest is a merchant's order request (docs/api.md, POST /api/v1/payment/create).
 type CreateRequest struct {
 	OutTradeNo     string
 	TotalAmount    Amount
 	Subject        string
 	Body           string
-	TimeoutMinutes int // 0 = default
+	TimeoutMinutes int // 0 = default; the HTTP layer refuses an explicit 0
 	NotifyURL      string
 	Metadata       map[string]string
 	Channel        string // ChannelAlipay (default, "") or ChannelWeChat
+	// StoreID, TerminalID and OperatorID are passed to alipay.trade.precreate as the
+	// same fields and returned in the payment object.
+	StoreID, TerminalID, OperatorID string
 }
 
 // Validate checks every field; errors are INVALID_PARAMETER naming the field.
 func (r *CreateRequest) Validate() error {
-	if !idPattern.MatchString(r.OutTradeNo) {
-		return Errorf(CodeInvalidParameter, "out_trade_no must be 1-64 characters of [A-Za-z0-9_-]")
+	if !outTradeNoPattern.MatchString(r.OutTradeNo) {
+		return Errorf(CodeInvalidParameter, "out_trade_no must be 1-64 characters of [A-Za-z0-9_]")
 	}
 	if err := CheckOrderAmount("total_amount", r.TotalAmount); err != nil {
 		return err
@@ -33,11 +46,22 @@ func (r *CreateRequest) Validate() error {
 	if err := checkText("subject", r.Subject, 1, 256); err != nil {
 		return err
 	}
+	if strings.ContainsAny(r.Subject, "/=&") {
+		return Errorf(CodeInvalidParameter, "subject must not contain / = or & (Alipay refuses them)")
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"store_id", r.StoreID, 32}, {"terminal_id", r.TerminalID, 32}, {"operator_id", r.OperatorID, 28}} {
+		if f.v != "" && (len(f.v) > f.max || !tillPattern.MatchString(f.v)) {
+			return Errorf(CodeInvalidParameter, "%s must be at most %d characters of [A-Za-z0-9_-]", f.name, f.max)
+		}
+	}
 	if err := checkText("body", r.Body, 0, 128); err != nil {
 		return err
 	}
-	if r.TimeoutMinutes != 0 && (r.TimeoutMinutes < 1 || r.TimeoutMinutes > 1440) {
-		return Errorf(CodeInvalidParameter, "timeout_minutes must be between 1 and 1440")
+	if r.TimeoutMinutes != 0 && (r.TimeoutMinutes < 1 || r.TimeoutMinutes > MaxTimeoutMinutes) {
+		return Errorf(CodeInvalidParameter, "timeout_minutes must be between 1 and %d", MaxTimeoutMinutes)
 	}
 	if r.NotifyURL != "" {
 		if err := CheckWebhookURL("notify_url", r.NotifyURL); err != nil {

@@ -25,6 +25,14 @@ type PaymentObject struct {
 	ClosedAt       *time.Time        `json:"closed_at"`
 	Metadata       map[string]string `json:"metadata"`
 	Late           bool              `json:"late,omitempty"`
+	// Kind is "qr" or "barcode" (docs/api.md, "Barcode payment"); a barcode order has no QR,
+	// so its qr_code, cashier_url and qr_image_url are empty.
+	Kind Kind `json:"kind"`
+	// FailureReason is Alipay's reason when it refused a barcode charge.
+	FailureReason string `json:"failure_reason,omitempty"`
+	StoreID       string `json:"store_id,omitempty"`
+	TerminalID    string `json:"terminal_id,omitempty"`
+	OperatorID    string `json:"operator_id,omitempty"`
 }
 
 // RefundObject is the refund as the merchant API and webhooks show it (docs/api.md, Objects).
@@ -53,13 +61,22 @@ func PaymentView(o *Order, publicURL string) PaymentObject {
 	if meta == nil {
 		meta = map[string]string{}
 	}
-	cashier := publicURL + "/pay/" + o.CashierToken
+	cashier, qrImage, kind := publicURL+"/pay/"+o.CashierToken, "", o.Kind
+	if kind == "" {
+		kind = KindQR
+	}
+	if kind == KindBarcode {
+		cashier = ""
+	} else {
+		qrImage = cashier + "/qr.png"
+	}
 	return PaymentObject{
 		OutTradeNo: o.OutTradeNo, Channel: OrderChannel(o), TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
 		Status: o.Status, TradeNo: o.TradeNo, BuyerLogonID: o.BuyerLogonID, QRCode: o.QRCode,
-		CashierURL: cashier, QRImageURL: cashier + "/qr.png", RefundedAmount: o.RefundedAmount,
+		CashierURL: cashier, QRImageURL: qrImage, RefundedAmount: o.RefundedAmount,
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, PaidAt: o.PaidAt, ClosedAt: o.ClosedAt,
-		Metadata: meta, Late: o.Late,
+		Metadata: meta, Late: o.Late, Kind: kind, FailureReason: o.FailureReason,
+		StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
 	}
 }
 

@@ -145,3 +145,18 @@ func (s *Sandbox) Notifications(outTradeNo string) []NotifyAttempt {
 	}
 	return out
 }
+
+// NotifyIdle reports whether no notification is being delivered and none is due within
+// the next horizon: the ones left wait for a retry of Alipay's schedule. Tests that drive
+// the gateway to quiescence wait for it before they compare the books.
+func (s *Sandbox) NotifyIdle(horizon time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit := s.now().Add(horizon)
+	for _, n := range s.pending {
+		if !n.done && (n.inflight || n.due.Before(limit)) {
+			return false
+		}
+	}
+	return true
+}

@@ -40,7 +40,12 @@ type Options struct {
 	WrapChannel func(payment.Channel) payment.Channel
 	// WrapStore, when set, wraps the store the Service uses (counting its reads).
 	WrapStore func(payment.Store) payment.Store
-	Config    payment.Config // PublicURL is set to the notify endpoint's server
+	// Store, when set, is the store to use instead of a fresh SQLite file (Env.Store is
+	// then nil; use Service.Store()). The test owns it.
+	Store  payment.Store
+	Config payment.Config // PublicURL is set to the notify endpoint's server
+	// SandboxRefundSpacing is the sandbox's Config.RefundSpacing (0: not enforced).
+	SandboxRefundSpacing time.Duration
 	// WeChat adds the WeChat Pay channel against the WeChat sandbox (its own httptest
 	// server), notifying the same gateway server at /notify/wechat.
 	WeChat bool
@@ -70,16 +75,20 @@ var (
 func New(t *testing.T, o Options) *Env {
 	t.Helper()
 	e := &Env{}
-	alipayCfg := e.startSandbox(t)
+	alipayCfg := e.startSandbox(t, o.SandboxRefundSpacing)
 	if o.ChannelTimeout != 0 {
 		alipayCfg.Timeout = o.ChannelTimeout
 	}
-	var err error
-	e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
-	if err != nil {
-		t.Fatal(err)
+	var st payment.Store = o.Store
+	if st == nil {
+		var err error
+		e.Store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "f2fpay.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Store.Close() })
+		st = e.Store
 	}
-	t.Cleanup(func() { e.Store.Close() })
 	var svcp atomic.Pointer[payment.Service]
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -101,7 +110,6 @@ func New(t *testing.T, o Options) *Env {
 	t.Cleanup(gw.Close)
 	cfg := o.Config
 	cfg.PublicURL = gw.URL
-	var st payment.Store = e.Store
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}
@@ -121,12 +129,12 @@ func New(t *testing.T, o Options) *Env {
 
 // startSandbox starts the sandbox on httptest with a fresh app of the shared key, and
 // returns the Alipay settings of a gateway that uses it (a 5 s call timeout).
-func (e *Env) startSandbox(t *testing.T) config.AlipayConfig {
+func (e *Env) startSandbox(t *testing.T, spacing time.Duration) config.AlipayConfig {
 	t.Helper()
 	var sbh atomic.Pointer[sandbox.Sandbox]
 	sbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
 	t.Cleanup(sbSrv.Close)
-	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL})
+	sb, err := sandbox.New(sandbox.Config{BaseURL: sbSrv.URL, RefundSpacing: spacing})
 	if err != nil {
 		t.Fatal(err)
 	}

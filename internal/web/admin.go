@@ -35,6 +35,7 @@ func (h *Handler) mountAdmin(g *gin.RouterGroup) {
 	in.POST("/clients/:app/disable", h.disableClient)
 	in.POST("/clients/:app/enable", h.enableClient)
 	h.mountReconciliation(in)
+	h.mountCharge(in)
 }
 
 // consoleData starts the data of a console page.

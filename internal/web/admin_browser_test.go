@@ -55,7 +55,7 @@ func TestBrowserConsoleRefund(t *testing.T) {
 		t.Fatalf("after refund: %q", msg)
 	}
 	tl := text(t, ctx, "#timeline")
-	for _, want := range []string{"refund console-", "1.00 yuan · succeeded", "refund.succeeded", "alipay.trade.refund", "signature verified"} {
+	for _, want := range []string{"refund console_", "1.00 yuan · succeeded", "refund.succeeded", "alipay.trade.refund", "signature verified"} {
 		if !strings.Contains(tl, want) {
 			t.Errorf("timeline lacks %q:\n%s", want, tl)
 		}

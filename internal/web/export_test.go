@@ -21,14 +21,14 @@ func TestExportCSV(t *testing.T) {
 	hc := browserClient()
 	login(t, b, hc)
 	ctx := t.Context()
-	for _, no := range []string{"exp-csv-1", "exp-csv-2"} {
+	for _, no := range []string{"exp-csv-1", "exp_csv_2"} {
 		if _, _, err := b.svc.Create(ctx, b.appID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 1288, Subject: "=HYPERLINK(\"x\") 会员卡"}); err != nil {
 			t.Fatal(err)
 		}
 		b.pay(t, no)
 		b.waitStatus(t, no, payment.StatusPaid)
 	}
-	if _, err := b.svc.Refund(ctx, b.appID, payment.RefundInput{OutTradeNo: "exp-csv-2", RefundNo: "r-1", Amount: 200, Reason: "部分退款"}); err != nil {
+	if _, err := b.svc.Refund(ctx, b.appID, payment.RefundInput{OutTradeNo: "exp_csv_2", RefundNo: "r-1", Amount: 200, Reason: "部分退款"}); err != nil {
 		t.Fatal(err)
 	}
 	b.order(t, "1.00") // never paid: not in the export
@@ -64,7 +64,7 @@ func TestExportCSV(t *testing.T) {
 			}
 		case r[0] == "refund":
 			refunds++
-			if r[1] != "exp-csv-2" || r[2] != "r-1" || r[6] != "2.00" || r[7] != "succeeded" || r[10] != "部分退款" {
+			if r[1] != "exp_csv_2" || r[2] != "r-1" || r[6] != "2.00" || r[7] != "succeeded" || r[10] != "部分退款" {
 				t.Errorf("refund row %q", r)
 			}
 		}

@@ -46,6 +46,11 @@ type orderView struct {
 var doneMessages = map[string]string{
 	"refund": "Refund submitted.", "close": "Order closed.", "sync": "Order synchronised with Alipay.",
 	"resend": "Webhook scheduled for delivery now.",
+	// The console's charge form (charge.go).
+	"charge_paid":     "Charged: the buyer paid.",
+	"charge_closed":   "Not paid: the buyer did not confirm in time, and the charge was cancelled.",
+	"charge_refunded": "Not paid: the buyer confirmed too late; the cancel refunded the payment in full.",
+	"charge_pending":  "The charge is still settling: do not hand over the goods yet.",
 }
 
 // order shows one order with its whole history and the actions it allows.
@@ -70,7 +75,7 @@ func (h *Handler) renderOrder(c *gin.Context, status int, no, done, errMsg strin
 	}
 	v := orderView{pageData: h.consoleData(c, "Order "+no, "orders"), Order: o, Created: h.fmtTime(o.CreatedAt),
 		Expires: h.fmtTime(o.ExpiresAt), Refundable: o.TotalAmount - o.RefundedAmount,
-		RefundNo: "console-" + payment.RandomToken(12), Timeline: tl, Done: done, Error: errMsg}
+		RefundNo: "console_" + payment.RandomToken(12), Timeline: tl, Done: done, Error: errMsg}
 	if o.PaidAt != nil {
 		v.Paid = h.fmtTime(*o.PaidAt)
 	}

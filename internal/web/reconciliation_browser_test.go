@@ -35,7 +35,7 @@ func TestBrowserReconciliation(t *testing.T) {
 	nos = append(nos, lost.OutTradeNo)
 	rows := testenv.SandboxBillRows(t, b.sb, alipayAppID, today, nos...)
 	rows[1].Amount = 3300 // the 32.00 payment, as a tampered or mistaken bill shows it
-	rows = append(rows, testenv.BillRow{TradeNo: "2026112922000000009999", OutTradeNo: "vending-0042", Amount: 500, At: time.Now()})
+	rows = append(rows, testenv.BillRow{TradeNo: "2026112922000000009999", OutTradeNo: "vending_0042", Amount: 500, At: time.Now()})
 	zip := filepath.Join(t.TempDir(), "20880000000000000156_"+strings.ReplaceAll(string(today), "-", "")+".csv.zip")
 	if err := os.WriteFile(zip, testenv.BillZip(t, "20880000000000000156", today, rows), 0o600); err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestBrowserReconciliation(t *testing.T) {
 		t.Fatalf("the lost payment is %s", o.Status)
 	}
 	open := text(t, ctx, "#discrepancies")
-	for _, want := range []string{"amount_mismatch", nos[1], "32.00", "33.00", "unknown_order", "vending-0042"} {
+	for _, want := range []string{"amount_mismatch", nos[1], "32.00", "33.00", "unknown_order", "vending_0042"} {
 		if !strings.Contains(open, want) {
 			t.Errorf("discrepancies lack %q:\n%s", want, open)
 		}
@@ -78,7 +78,7 @@ func TestBrowserReconciliation(t *testing.T) {
 	}
 	screenshots(t, ctx, "console-reconciliation")
 
-	row := `//tr[contains(., "vending-0042")]`
+	row := `//tr[contains(., "vending_0042")]`
 	do(t, ctx, 10*time.Second, chromedp.SendKeys(chromedp.Search(row+`//input[@name="note"]`), "the vending machines' own system"),
 		chromedp.Submit(chromedp.Search(row+`//form`)), chromedp.WaitVisible(chromedp.ID("message")))
 	eventually(t, ctx, `document.getElementById("open-count") !== null && document.getElementById("open-count").textContent === "1"`)

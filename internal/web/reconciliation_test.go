@@ -94,7 +94,7 @@ func TestReconciliationConsole(t *testing.T) {
 	}
 
 	rows := append(testenv.SandboxBillRows(t, b.sb, alipayAppID, today, p.OutTradeNo),
-		testenv.BillRow{TradeNo: "2026112922000000000001", OutTradeNo: "other-pos-7", Amount: 1200, At: time.Now()})
+		testenv.BillRow{TradeNo: "2026112922000000000001", OutTradeNo: "other_pos_7", Amount: 1200, At: time.Now()})
 	foreign := testenv.BillZip(t, "20880000000000000156", today, rows)
 	if resp, body := upload(t, hc, b, csrf, today, foreign); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("second upload: %d\n%s", resp.StatusCode, body)

@@ -160,7 +160,7 @@ func setupWith(t testing.TB, wechat bool) *testBundle {
 // order creates a pending order through the merchant API.
 func (b *testBundle) order(t testing.TB, amount string) *client.Payment {
 	t.Helper()
-	no := fmt.Sprintf("web-%d-%d", time.Now().UnixNano(), orderSeq.Add(1))
+	no := fmt.Sprintf("web_%d_%d", time.Now().UnixNano(), orderSeq.Add(1))
 	p, _, err := b.client.Create(context.Background(), client.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "测试商品 Test item"})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func (b *testBundle) expiringOrder(t testing.TB, left time.Duration) *client.Pay
 	t.Helper()
 	b.clock.off.Store(int64(left - time.Minute))
 	defer b.clock.off.Store(0)
-	no := fmt.Sprintf("exp-%d-%d", time.Now().UnixNano(), orderSeq.Add(1))
+	no := fmt.Sprintf("exp_%d_%d", time.Now().UnixNano(), orderSeq.Add(1))
 	p, _, err := b.client.Create(context.Background(), client.CreateRequest{OutTradeNo: no, TotalAmount: "1.00", Subject: "expiring", TimeoutMinutes: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,12 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // DailyConfig tunes the daily reconciliation against Alipay's bill; zero values take the
@@ -21,6 +26,8 @@ type DailyConfig struct {
 	Clock payment.Clock
 	// Logger defaults to discard.
 	Logger *slog.Logger
+	// TracerProvider traces each day's run (docs/decisions.md, "Tracing"); nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // DailyReconciler reconciles, once a day at At, the day before against Alipay's bill
@@ -86,12 +93,15 @@ func DueDay(now time.Time, at time.Duration) payment.BillDay {
 // a retry, reconciles it, and records the outcome: done, or due again after Retry. It
 // reports whether it ran.
 func (d *DailyReconciler) runOnce(ctx context.Context) (bool, error) {
-	now := payment.Now(d.cfg.Clock)
+	start, now := time.Now(), payment.Now(d.cfg.Clock)
 	day := DueDay(now, d.cfg.At)
 	ok, err := d.store.ClaimReconciliation(ctx, day, d.owner, now, now.Add(d.cfg.Lease))
 	if err != nil || !ok {
 		return false, err
 	}
+	ctx, span := tracing.Tracer(d.cfg.TracerProvider).Start(ctx, "reconciliation.day", trace.WithTimestamp(start),
+		trace.WithAttributes(attribute.String("f2fpay.date", string(day))))
+	defer span.End()
 	// The run outlives a stop request, within its lease.
 	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.Lease)
 	defer cancel()
@@ -104,7 +114,8 @@ func (d *DailyReconciler) runOnce(ctx context.Context) (bool, error) {
 		if run != nil {
 			status = string(run.Status)
 		}
-		d.log.Warn("daily reconciliation: trying again later", slog.String("date", string(day)),
+		span.SetStatus(codes.Error, payment.ErrorMessage(err))
+		d.log.WarnContext(work, "daily reconciliation: trying again later", slog.String("date", string(day)),
 			slog.String("status", status), slog.String("reason", payment.ErrorMessage(err)), slog.Time("next", retry))
 	}
 	if ferr := d.store.FinishReconciliation(work, day, d.owner, next, payment.Now(d.cfg.Clock)); ferr != nil {

@@ -5,9 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/payment"
@@ -62,11 +67,12 @@ func TestDailyReconcilerRetriesUntilReady(t *testing.T) {
 	today := payment.BillDayOf(time.Now())
 	clock.Add(today.AddDays(1).Start().Add(10 * time.Hour).Sub(clock.Now()))
 	e := newEnv(t, envConfig{clock: clock})
-	e.create("daily-1")
-	e.pay("daily-1")
-	waitFor(t, "payment recorded", func() bool { return e.order("daily-1").Status == payment.StatusPaid })
+	e.create("daily_1")
+	e.pay("daily_1")
+	waitFor(t, "payment recorded", func() bool { return e.order("daily_1").Status == payment.StatusPaid })
 	e.svc.SetBillSource(e.ch)
-	d := NewDailyReconciler(e.svc, DailyConfig{Clock: clock})
+	rec := tracetest.NewSpanRecorder()
+	d := NewDailyReconciler(e.svc, DailyConfig{Clock: clock, TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
 	if ran, err := d.runOnce(bg); !ran || err != nil {
 		t.Fatalf("first round: %v, %v", ran, err)
 	}
@@ -86,6 +92,24 @@ func TestDailyReconcilerRetriesUntilReady(t *testing.T) {
 	run, err = e.store.LastReconRun(bg, today)
 	if err != nil || run.Status != payment.RunCompleted || run.Found != 0 || run.Totals.Bill.TradeCount != 1 {
 		t.Fatalf("retry run %+v, %v", run, err)
+	}
+	// Each run is a span, the not-ready one an error; the completed run's event is in its trace.
+	var spans []sdktrace.ReadOnlySpan
+	var names []string
+	for _, sp := range rec.Ended() {
+		names = append(names, sp.Name())
+		if sp.Name() == "reconciliation.day" {
+			spans = append(spans, sp)
+		}
+	}
+	t.Logf("spans of the two runs: %v", names)
+	if len(spans) != 2 || spans[0].Status().Code != codes.Error ||
+		spans[1].Status().Code != codes.Unset || spanAttrs(spans[1])["f2fpay.date"] != string(today) {
+		t.Fatalf("spans %v", spans)
+	}
+	if evs, _ := e.store.ListEvents(bg, "", 0, 100); len(evs) == 0 ||
+		!strings.Contains(evs[len(evs)-1].TraceParent, spans[1].SpanContext().TraceID().String()) {
+		t.Errorf("the reconciliation.completed event is not in the run's trace: %+v", evs)
 	}
 	clock.Add(3 * time.Hour)
 	if ran, _ := d.runOnce(bg); ran {

@@ -92,14 +92,14 @@ func TestDeliverRefusesRebinding(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a host name is judged at dial time, not at create: %v", err)
 	}
-	if _, _, err := e.svc.Create(bg, c.AppID, payment.CreateRequest{OutTradeNo: "wh-rebind", TotalAmount: 100, Subject: "s"}); err != nil {
+	if _, _, err := e.svc.Create(bg, c.AppID, payment.CreateRequest{OutTradeNo: "wh_rebind", TotalAmount: 100, Subject: "s"}); err != nil {
 		t.Fatal(err)
 	}
-	e.pay("wh-rebind")
-	if _, err := e.svc.Sync(bg, "wh-rebind"); err != nil {
+	e.pay("wh_rebind")
+	if _, err := e.svc.Sync(bg, "wh_rebind"); err != nil {
 		t.Fatal(err)
 	}
-	id := e.eventID("wh-rebind", payment.EventPaymentSucceeded)
+	id := e.eventID("wh_rebind", payment.EventPaymentSucceeded)
 	dns := fakeDNS{"rebind.test": {netip.MustParseAddr("127.0.0.1")}}
 	d := NewDispatcher(e.svc, DispatcherConfig{Clock: clock, Resolver: dns})
 	if n, err := d.runOnce(bg); n != 1 || err != nil {

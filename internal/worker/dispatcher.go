@@ -11,7 +11,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // DefaultSchedule is the webhook retry schedule of docs/api.md (Webhooks): the waits after the 1st, 2nd, …
@@ -37,6 +42,9 @@ type DispatcherConfig struct {
 	// OnAttempt, when set, is told of every POST's result (metrics): "delivered", "failed"
 	// (a retry is scheduled) or "dead" (it was the last). It must not block.
 	OnAttempt func(result string)
+	// TracerProvider traces each pass that claimed deliveries and each delivery, in the trace
+	// of the change that made its event (docs/decisions.md, "Tracing"); nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Dispatcher delivers the events outbox as signed webhooks (docs/api.md, Webhooks), at least once per
@@ -122,12 +130,15 @@ func (d *Dispatcher) claim(ctx context.Context) (int, error) {
 	if free == 0 {
 		return 0, nil
 	}
-	now := payment.Now(d.cfg.Clock)
+	start, now := time.Now(), payment.Now(d.cfg.Clock)
 	owner := fmt.Sprintf("%s/%d", d.id, d.seq.Add(1))
 	ds, err := d.store.ClaimDeliveries(ctx, owner, now, now.Add(d.cfg.Lease), free)
-	if err != nil {
-		return 0, err
+	if err != nil || len(ds) == 0 {
+		return 0, err // an idle poll makes no span
 	}
+	_, pass := tracing.Tracer(d.cfg.TracerProvider).Start(ctx, "webhook.dispatch", trace.WithTimestamp(start),
+		trace.WithAttributes(attribute.Int("f2fpay.deliveries", len(ds))))
+	defer pass.End()
 	for _, del := range ds {
 		d.slots <- struct{}{}
 		d.wg.Add(1)
@@ -140,7 +151,7 @@ func (d *Dispatcher) claim(ctx context.Context) (int, error) {
 				default:
 				}
 			}()
-			if err := d.deliver(owner, del); err != nil {
+			if err := d.deliver(owner, del, pass.SpanContext()); err != nil {
 				d.log.Error("webhook delivery not recorded; retried when the lease ends", slog.String("event_id", del.EventID), slog.Any("err", err))
 			}
 		}()
@@ -149,14 +160,23 @@ func (d *Dispatcher) claim(ctx context.Context) (int, error) {
 }
 
 // deliver makes one attempt of a claimed delivery and records it. An error leaves the
-// claim to expire, so the delivery is attempted again.
-func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
+// claim to expire, so the delivery is attempted again. Its span is a child of the change
+// that made the event (else of the pass) and links the pass that claimed it.
+func (d *Dispatcher) deliver(owner string, del *payment.Delivery, pass trace.SpanContext) (err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Lease)
 	defer cancel()
 	e, err := d.store.GetEvent(ctx, del.EventID)
 	if err != nil {
 		return err
 	}
+	parent := tracing.WithTraceParent(ctx, e.TraceParent)
+	if !trace.SpanContextFromContext(parent).IsValid() {
+		parent = trace.ContextWithSpanContext(ctx, pass)
+	}
+	ctx, span := tracing.Tracer(d.cfg.TracerProvider).Start(parent, "webhook.deliver", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithLinks(trace.Link{SpanContext: pass}), trace.WithAttributes(attribute.String("f2fpay.event_id", e.ID),
+			attribute.String("f2fpay.event_type", e.Type), attribute.String("f2fpay.out_trade_no", e.OutTradeNo)))
+	defer func() { endDelivery(span, del, err) }()
 	url, secrets, err := d.svc.WebhookTarget(ctx, e)
 	if err != nil && !errors.Is(err, payment.ErrNotFound) {
 		return err
@@ -178,14 +198,16 @@ func (d *Dispatcher) deliver(owner string, del *payment.Delivery) error {
 		del.LastError = a.Error
 		if del.Failures > len(d.cfg.Schedule) {
 			del.Status, del.NextAttemptAt = payment.DeliveryDead, nil
-			d.log.Warn("webhook dead after its last retry", slog.String("event_id", e.ID), slog.Int("attempts", del.Attempts))
+			d.log.WarnContext(ctx, "webhook dead after its last retry", slog.String("event_id", e.ID), slog.Int("attempts", del.Attempts))
 		} else {
 			next := now.Add(d.cfg.Schedule[del.Failures-1])
 			del.Status, del.NextAttemptAt = payment.DeliveryPending, &next
 		}
 	}
-	d.log.Info("webhook attempt", slog.String("event_id", e.ID), slog.String("type", e.Type), slog.Int("attempt", a.Attempt), slog.Int("status", a.StatusCode),
-		slog.Int64("latency_ms", a.Latency.Milliseconds()), slog.String("error", a.Error), slog.String("delivery", string(del.Status)))
+	span.SetAttributes(attribute.Int("f2fpay.attempt", a.Attempt), attribute.Int("http.response.status_code", a.StatusCode))
+	d.log.InfoContext(ctx, "webhook attempt", slog.String("event_id", e.ID), slog.String("type", e.Type), slog.Int("attempt", a.Attempt),
+		slog.Int("status", a.StatusCode), slog.Int64("latency_ms", a.Latency.Milliseconds()), slog.String("error", a.Error),
+		slog.String("delivery", string(del.Status)))
 	d.cfg.OnAttempt(attemptResult(del.Status))
 	return d.finish(ctx, owner, del, a)
 }
@@ -201,11 +223,24 @@ func (d *Dispatcher) finish(ctx context.Context, owner string, del *payment.Deli
 		}
 		err := q.FinishDelivery(ctx, del, owner)
 		if errors.Is(err, payment.ErrStale) {
-			d.log.Info("webhook lease lost; state left to its new owner", slog.String("event_id", del.EventID))
+			d.log.InfoContext(ctx, "webhook lease lost; state left to its new owner", slog.String("event_id", del.EventID))
 			return nil
 		}
 		return err
 	})
+}
+
+// endDelivery ends a delivery's span with the state the attempt left; an error status for
+// anything not delivered.
+func endDelivery(span trace.Span, del *payment.Delivery, err error) {
+	span.SetAttributes(attribute.String("f2fpay.delivery_status", string(del.Status)))
+	switch {
+	case err != nil:
+		span.SetStatus(codes.Error, err.Error())
+	case del.Status != payment.DeliveryDelivered:
+		span.SetStatus(codes.Error, del.LastError)
+	}
+	span.End()
 }
 
 // attemptResult names an attempt's result by the delivery state it left.

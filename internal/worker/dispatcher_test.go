@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
@@ -226,4 +230,103 @@ func TestWakeAndStop(t *testing.T) {
 	waitFor(t, "webhook after resend", func() bool { return len(e.recv.got()) == 2 })
 	d.Stop()
 	d.Stop()
+}
+
+// TestDeliverTraced: an event remembers the trace of the change that wrote it; its delivery
+// is a span in that trace, linked to the dispatcher's pass, and the webhook's traceparent
+// names the delivery. A failed attempt is an error span; an idle pass makes no span.
+func TestDeliverTraced(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	e := newEnv(t, envConfig{clock: clock})
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	e.create("wh-traced")
+	e.pay("wh-traced")
+	ctx, change := tp.Tracer("test").Start(bg, "change")
+	if _, err := e.svc.Sync(ctx, "wh-traced"); err != nil {
+		t.Fatal(err)
+	}
+	change.End()
+	ev, err := e.store.GetEvent(bg, e.eventID("wh-traced", payment.EventPaymentSucceeded))
+	sc := change.SpanContext()
+	if err != nil || ev.TraceParent != "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-01" {
+		t.Fatalf("event traceparent %q, want the change's span %s: %v", ev.TraceParent, sc.SpanID(), err)
+	}
+
+	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock, TracerProvider: tp})
+	if n, err := d.runOnce(bg); n != 1 || err != nil {
+		t.Fatalf("runOnce = %d, %v", n, err)
+	}
+	pass, deliver := spanNamed(t, rec, "webhook.dispatch"), spanNamed(t, rec, "webhook.deliver")
+	if deliver.SpanContext().TraceID() != sc.TraceID() || deliver.Parent().SpanID() != sc.SpanID() {
+		t.Errorf("delivery in trace %s under %s, want the change's %s/%s", deliver.SpanContext().TraceID(), deliver.Parent().SpanID(), sc.TraceID(), sc.SpanID())
+	}
+	if l := deliver.Links(); len(l) != 1 || l[0].SpanContext.SpanID() != pass.SpanContext().SpanID() {
+		t.Errorf("delivery links %v, want the pass %s", l, pass.SpanContext().SpanID())
+	}
+	want := map[string]string{"f2fpay.event_id": ev.ID, "f2fpay.attempt": "1", "http.response.status_code": "200",
+		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh-traced"}
+	if got := spanAttrs(deliver); !mapHas(got, want) || deliver.Status().Code != codes.Unset || spanAttrs(pass)["f2fpay.deliveries"] != "1" {
+		t.Errorf("delivery %v %v, pass %v; want %v", got, deliver.Status(), spanAttrs(pass), want)
+	}
+	dc := deliver.SpanContext()
+	if got := e.recv.got()[0].TraceParent; got != "00-"+dc.TraceID().String()+"-"+dc.SpanID().String()+"-01" {
+		t.Errorf("webhook traceparent %q, want the delivery's span %s", got, dc.SpanID())
+	}
+
+	before := len(rec.Ended())
+	if n, _ := d.runOnce(bg); n != 0 || len(rec.Ended()) != before {
+		t.Errorf("an idle pass claimed %d and made %d spans", n, len(rec.Ended())-before)
+	}
+	e.recv.setStatus(func(int) int { return http.StatusServiceUnavailable })
+	e.paidEvent("wh-traced-503")
+	if n, _ := d.runOnce(bg); n != 1 {
+		t.Fatalf("runOnce = %d", n)
+	}
+	var failed sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh-traced-503" {
+			failed = s
+		}
+	}
+	if failed == nil || failed.Status().Code != codes.Error || spanAttrs(failed)["http.response.status_code"] != "503" ||
+		spanAttrs(failed)["f2fpay.delivery_status"] != "pending" {
+		t.Fatalf("failed delivery span %v", failed)
+	}
+	if failed.Parent().IsValid() && failed.Parent().IsRemote() {
+		t.Errorf("an event written outside a trace: its delivery is under the pass, not a remote parent")
+	}
+}
+
+// spanNamed returns the only ended span named name.
+func spanNamed(t *testing.T, rec *tracetest.SpanRecorder, name string) sdktrace.ReadOnlySpan {
+	t.Helper()
+	var found []sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.Name() == name {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d spans %q, want 1", len(found), name)
+	}
+	return found[0]
+}
+
+func spanAttrs(s sdktrace.ReadOnlySpan) map[string]string {
+	m := map[string]string{}
+	for _, a := range s.Attributes() {
+		m[string(a.Key)] = a.Value.Emit()
+	}
+	return m
+}
+
+func mapHas(got, want map[string]string) bool {
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
 }

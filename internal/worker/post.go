@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // responseKeep is how much of a webhook answer each attempt keeps.
@@ -66,6 +67,7 @@ func (d *Dispatcher) post(ctx context.Context, target string, secrets [][]byte, 
 	req.Header.Set("X-F2FPay-Event-Id", e.ID)
 	req.Header.Set("X-F2FPay-Timestamp", ts)
 	req.Header.Set("X-F2FPay-Signature", SignatureHeader(secrets, ts, body))
+	tracing.Inject(ctx, req.Header) // traceparent of the delivery, in the event's trace
 	start := time.Now()
 	resp, err := d.client.Do(req)
 	if err != nil {

@@ -6,7 +6,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // ReconcilerConfig tunes the reconciler; zero values take the defaults. The check schedule
@@ -18,6 +22,9 @@ type ReconcilerConfig struct {
 	Concurrency int           // orders handled at once; default 4
 	Clock       payment.Clock // default the system clock
 	Logger      *slog.Logger  // default discard
+	// TracerProvider traces each pass that claimed work (docs/decisions.md, "Tracing");
+	// nil traces nothing.
+	TracerProvider trace.TracerProvider
 }
 
 // Reconciler brings orders and refunds that no notification settled in line with Alipay
@@ -73,7 +80,7 @@ func (r *Reconciler) Wake() { r.loop.poke() }
 // runOnce claims the due orders and refunds (up to Batch of each), handles them and
 // returns how many it claimed. A failure on one leaves it claimed until the lease ends.
 func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
-	now := payment.Now(r.cfg.Clock)
+	start, now := time.Now(), payment.Now(r.cfg.Clock)
 	orders, err := r.store.ClaimDueOrders(ctx, now, now.Add(r.cfg.Lease), r.cfg.Batch)
 	if err != nil {
 		return 0, err
@@ -81,11 +88,17 @@ func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
 	refunds, err := r.store.ClaimDueRefunds(ctx, now, now.Add(r.cfg.Lease), r.cfg.Batch)
 	if err != nil {
 		refunds = nil
-		r.log.Error("claiming due refunds failed", slog.Any("err", err))
+		r.log.ErrorContext(ctx, "claiming due refunds failed", slog.Any("err", err))
 	}
+	if len(orders)+len(refunds) == 0 {
+		return 0, nil // an idle poll makes no span: one a second would bury the passes that work
+	}
+	ctx, span := tracing.Tracer(r.cfg.TracerProvider).Start(ctx, "reconciler.pass", trace.WithTimestamp(start),
+		trace.WithAttributes(attribute.Int("f2fpay.orders", len(orders)), attribute.Int("f2fpay.refunds", len(refunds))))
+	defer span.End()
 	// The work outlives a stop request: it ends within half a lease, before anyone else
 	// may take the same rows.
-	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease/2)
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Lease/2) // keeps the span
 	defer cancel()
 	sem := make(chan struct{}, r.cfg.Concurrency)
 	var wg sync.WaitGroup
@@ -95,7 +108,7 @@ func (r *Reconciler) runOnce(ctx context.Context) (int, error) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := fn(); err != nil {
-				r.log.Warn("reconcile failed; retried when the lease ends", what, key, slog.Any("err", err))
+				r.log.WarnContext(work, "reconcile failed; retried when the lease ends", slog.String(what, key), slog.Any("err", err))
 			}
 		}()
 	}

@@ -47,20 +47,20 @@ func TestWeChatReconcilerFindsLostPayment(t *testing.T) {
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock, wechat: true})
 	e.wx.WeChatSandbox.SetFaults(wechat.Faults{Seed: 1, NotifyDrop: 1})
-	o := e.createWeChat("wxrc-lost")
+	o := e.createWeChat("wxrc_lost")
 	if o.Channel != payment.ChannelWeChat || o.QRCode == "" {
 		t.Fatalf("created %+v", o)
 	}
-	e.payWeChat("wxrc-lost")
+	e.payWeChat("wxrc_lost")
 	r := NewReconciler(e.svc, ReconcilerConfig{Clock: clock})
 	clock.Add(30 * time.Second)
 	if n, err := r.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce: %d, %v", n, err)
 	}
-	if o := e.order("wxrc-lost"); o.Status != payment.StatusPaid || o.Late || o.NextCheckAt != nil || o.TradeNo == "" {
+	if o := e.order("wxrc_lost"); o.Status != payment.StatusPaid || o.Late || o.NextCheckAt != nil || o.TradeNo == "" {
 		t.Fatalf("order %+v", o)
 	}
-	if types := e.eventTypes("wxrc-lost"); !slices.Equal(types, []string{payment.EventPaymentSucceeded}) {
+	if types := e.eventTypes("wxrc_lost"); !slices.Equal(types, []string{payment.EventPaymentSucceeded}) {
 		t.Fatalf("events %v", types)
 	}
 }
@@ -71,17 +71,17 @@ func TestWeChatReconcilerExpires(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock, wechat: true})
-	e.createWeChat("wxrc-expire")
+	e.createWeChat("wxrc_expire")
 	r := NewReconciler(e.svc, ReconcilerConfig{Clock: clock})
 	clock.Add(15 * time.Minute)
 	r.runOnce(bg)
-	if o := e.order("wxrc-expire"); o.Status != payment.StatusClosed || o.NextCheckAt != nil {
+	if o := e.order("wxrc_expire"); o.Status != payment.StatusClosed || o.NextCheckAt != nil {
 		t.Fatalf("after expiry %+v", o)
 	}
-	if tr := e.wx.WeChatSandbox.Trades(e.wx.WeChatMchID, "wxrc-expire"); len(tr) != 1 || tr[0].State != "CLOSED" {
+	if tr := e.wx.WeChatSandbox.Trades(e.wx.WeChatMchID, "wxrc_expire"); len(tr) != 1 || tr[0].State != "CLOSED" {
 		t.Fatalf("sandbox trade %+v", tr)
 	}
-	if types := e.eventTypes("wxrc-expire"); !slices.Equal(types, []string{payment.EventPaymentClosed}) {
+	if types := e.eventTypes("wxrc_expire"); !slices.Equal(types, []string{payment.EventPaymentClosed}) {
 		t.Fatalf("events %v", types)
 	}
 }
@@ -94,34 +94,34 @@ func TestWeChatLatePaymentRefunded(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock, wechat: true, latePayment: payment.LatePaymentRefund})
-	e.createWeChat("wxrc-late")
+	e.createWeChat("wxrc_late")
 	e.wx.WeChatSandbox.SetFaults(wechat.Faults{Seed: 1, GatewaySystemError: 1, Methods: []string{"close"}})
 	r := NewReconciler(e.svc, ReconcilerConfig{Clock: clock})
 	clock.Add(15 * time.Minute)
 	r.runOnce(bg) // close fails: retried until the last step past expiry
-	if o := e.order("wxrc-late"); o.Status != payment.StatusPending {
+	if o := e.order("wxrc_late"); o.Status != payment.StatusPending {
 		t.Fatalf("closed locally at once: %+v", o)
 	}
 	clock.Add(5 * time.Minute)
 	r.runOnce(bg)
-	if o := e.order("wxrc-late"); o.Status != payment.StatusClosed || o.NextCheckAt == nil {
+	if o := e.order("wxrc_late"); o.Status != payment.StatusClosed || o.NextCheckAt == nil {
 		t.Fatalf("after the grace: %+v, want closed with a final check", o)
 	}
 	e.wx.WeChatSandbox.ClearFaults()
-	e.payWeChat("wxrc-late") // TRANSACTION.SUCCESS reaches the gateway
-	testutil.WaitFor(t, 0, "the late payment", func() bool { return e.order("wxrc-late").Status == payment.StatusPaid })
-	if o := e.order("wxrc-late"); !o.Late {
+	e.payWeChat("wxrc_late") // TRANSACTION.SUCCESS reaches the gateway
+	testutil.WaitFor(t, 0, "the late payment", func() bool { return e.order("wxrc_late").Status == payment.StatusPaid })
+	if o := e.order("wxrc_late"); !o.Late {
 		t.Fatalf("not late: %+v", o)
 	}
 	r.runOnce(bg) // the automatic refund is due now: WeChat Pay answers PROCESSING
-	rf, err := e.store.GetRefund(bg, "wxrc-late", "late-wxrc-late")
+	rf, err := e.store.GetRefund(bg, "wxrc_late", "late-wxrc_late")
 	if err != nil || rf.Status != payment.RefundPending {
 		t.Fatalf("refund after the first attempt %+v, %v", rf, err)
 	}
 	// The sandbox settles it (5 s) and notifies REFUND.SUCCESS.
-	testutil.WaitFor(t, 0, "the refund to settle", func() bool { return e.order("wxrc-late").Status == payment.StatusRefunded })
+	testutil.WaitFor(t, 0, "the refund to settle", func() bool { return e.order("wxrc_late").Status == payment.StatusRefunded })
 	want := []string{payment.EventPaymentClosed, payment.EventPaymentSucceeded, payment.EventRefundSucceeded}
-	if types := e.eventTypes("wxrc-late"); !slices.Equal(types, want) {
+	if types := e.eventTypes("wxrc_late"); !slices.Equal(types, want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}
 }

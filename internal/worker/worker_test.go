@@ -136,6 +136,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 type hit struct {
 	ID, Timestamp, Signature string
 	Body                     []byte
+	TraceParent              string
 }
 
 // receiver is a merchant webhook endpoint; status decides each answer (default 200).
@@ -152,7 +153,7 @@ func newReceiver(t *testing.T) *receiver {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.hits = append(r.hits, hit{req.Header.Get("X-F2FPay-Event-Id"), req.Header.Get("X-F2FPay-Timestamp"),
-			req.Header.Get("X-F2FPay-Signature"), body})
+			req.Header.Get("X-F2FPay-Signature"), body, req.Header.Get("Traceparent")})
 		code := r.status(len(r.hits))
 		r.mu.Unlock()
 		w.WriteHeader(code)

@@ -14,8 +14,8 @@ import (
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 )
 
-// truthChannel is Alipay as a fake that knows three trades: fz-paid (paid 9.90, with one
-// refund rf-1 of 1.00), fz-pending (not paid) and fz-closed (closed unpaid). Its
+// truthChannel is Alipay as a fake that knows three trades: fz_paid (paid 9.90, with one
+// refund rf-1 of 1.00), fz_pending (not paid) and fz_closed (closed unpaid). Its
 // "signature" is sign=valid, so that the fuzzer reaches everything after the check; it
 // parses forms as the alipay adapter's contract says (malformed: INVALID_PARAMETER).
 type truthChannel struct{}
@@ -36,18 +36,18 @@ func (truthChannel) Precreate(context.Context, payment.PrecreateRequest) (string
 func (truthChannel) Query(_ context.Context, no string) (*payment.Trade, error) {
 	paidAt := time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)
 	switch no {
-	case "fz-paid":
+	case "fz_paid":
 		return &payment.Trade{Status: payment.TradeSuccess, OutTradeNo: no, TradeNo: fzTrade, TotalAmount: 990, PaidAt: &paidAt}, nil
-	case "fz-pending":
+	case "fz_pending":
 		return &payment.Trade{Status: payment.TradeWaitBuyerPay, OutTradeNo: no, TotalAmount: 990}, nil
-	case "fz-closed":
+	case "fz_closed":
 		return &payment.Trade{Status: payment.TradeClosed, OutTradeNo: no, TotalAmount: 990}, nil
 	}
 	return &payment.Trade{Status: payment.TradeNotExist, OutTradeNo: no}, nil
 }
 
 func (truthChannel) RefundQuery(_ context.Context, no, refundNo string) (*payment.RefundResult, error) {
-	if no == "fz-paid" && refundNo == "rf-1" {
+	if no == "fz_paid" && refundNo == "rf-1" {
 		return &payment.RefundResult{Found: true, Succeeded: true, Amount: 100}, nil
 	}
 	return &payment.RefundResult{}, nil
@@ -122,7 +122,7 @@ func fuzzService(f testing.TB) (*payment.Service, *sqlite.Store) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, no := range []string{"fz-paid", "fz-pending", "fz-closed"} {
+	for _, no := range []string{"fz_paid", "fz_pending", "fz_closed"} {
 		if _, _, err := svc.Create(ctx, c.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "fuzz"}); err != nil {
 			f.Fatal(err)
 		}
@@ -140,17 +140,17 @@ func fuzzService(f testing.TB) (*payment.Service, *sqlite.Store) {
 // and the paid one refunded by at most the 1.00 Alipay knows of.
 func FuzzHandleNotification(f *testing.F) {
 	svc, st := fuzzService(f)
-	f.Add("fz-paid", "TRADE_SUCCESS", "9.90", "", "", "", false)
-	f.Add("fz-paid", "TRADE_SUCCESS", "9.90", "rf-1", "1.00", "&gmt_refund=2024-01-01+11%3A00%3A00", false)
-	f.Add("fz-pending", "TRADE_SUCCESS", "9.90", "", "", "&trade_status=TRADE_FINISHED", false)
-	f.Add("fz-closed", "TRADE_CLOSED", "9.90", "", "", "&gmt_close=2024-01-01+12%3A00%3A00", false)
-	f.Add("fz-paid", "TRADE_SUCCESS", "1e3", "rf-2", "-0.01", "&sign=x&%zz", false)
+	f.Add("fz_paid", "TRADE_SUCCESS", "9.90", "", "", "", false)
+	f.Add("fz_paid", "TRADE_SUCCESS", "9.90", "rf-1", "1.00", "&gmt_refund=2024-01-01+11%3A00%3A00", false)
+	f.Add("fz_pending", "TRADE_SUCCESS", "9.90", "", "", "&trade_status=TRADE_FINISHED", false)
+	f.Add("fz_closed", "TRADE_CLOSED", "9.90", "", "", "&gmt_close=2024-01-01+12%3A00%3A00", false)
+	f.Add("fz_paid", "TRADE_SUCCESS", "1e3", "rf-2", "-0.01", "&sign=x&%zz", false)
 	f.Add("", "", "", "", "", "notify_id=%ff&sign=valid&total_amount=9.90&total_amount=0.01", true)
 	ctx := context.Background()
 	truth := map[string]func(*payment.Order) bool{
-		"fz-pending": func(o *payment.Order) bool { return o.Status == payment.StatusPending && o.RefundedAmount == 0 },
-		"fz-closed":  func(o *payment.Order) bool { return o.RefundedAmount == 0 && o.PaidAt == nil },
-		"fz-paid":    func(o *payment.Order) bool { return o.RefundedAmount <= 100 },
+		"fz_pending": func(o *payment.Order) bool { return o.Status == payment.StatusPending && o.RefundedAmount == 0 },
+		"fz_closed":  func(o *payment.Order) bool { return o.RefundedAmount == 0 && o.PaidAt == nil },
+		"fz_paid":    func(o *payment.Order) bool { return o.RefundedAmount <= 100 },
 	}
 	var changed []string
 	svc.OnChange(func(o *payment.Order) { changed = append(changed, o.OutTradeNo) })

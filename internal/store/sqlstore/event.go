@@ -6,12 +6,12 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
-const eventCols = `seq, id, key, type, client_id, out_trade_no, created_at, data`
+const eventCols = `seq, id, key, type, client_id, out_trade_no, created_at, data, trace_parent`
 
 var (
 	stInsertEvent = define("InsertEvent", `INSERT INTO events (id, key, type, client_id, out_trade_no,
-		created_at, data)
-		VALUES (?,?,?,?,?,?,?)
+		created_at, data, trace_parent)
+		VALUES (?,?,?,?,?,?,?,?)
 		RETURNING seq`)
 	stGetEvent         = define("GetEvent", `SELECT `+eventCols+` FROM events WHERE id = ?`)
 	stListEvents       = define("ListEvents", `SELECT `+eventCols+` FROM events WHERE seq > ? ORDER BY seq LIMIT ?`)
@@ -24,7 +24,7 @@ var (
 func scanEvent(s scanner) (*payment.Event, error) {
 	var e payment.Event
 	var data string
-	if err := s.Scan(&e.Seq, &e.ID, &e.Key, &e.Type, &e.ClientID, &e.OutTradeNo, tm(&e.CreatedAt), &data); err != nil {
+	if err := s.Scan(&e.Seq, &e.ID, &e.Key, &e.Type, &e.ClientID, &e.OutTradeNo, tm(&e.CreatedAt), &data, &e.TraceParent); err != nil {
 		return nil, err
 	}
 	if data != "" {
@@ -45,7 +45,7 @@ func scanEvent(s scanner) (*payment.Event, error) {
 func (q *queries) InsertEvent(ctx context.Context, e *payment.Event) error {
 	insert := func(q *queries) error {
 		seq, err := q.id(ctx, stInsertEvent, e.ID, e.Key, e.Type, e.ClientID, e.OutTradeNo, e.CreatedAt,
-			string(e.Data))
+			string(e.Data), e.TraceParent)
 		if err != nil {
 			return err
 		}

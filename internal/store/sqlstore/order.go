@@ -13,14 +13,16 @@ import (
 const orderCols = `id, client_id, out_trade_no, total_amount, subject, body, status, trade_no,
 	buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url, metadata, refunded_amount,
 	timeout_minutes, late, created_at, updated_at, expires_at, paid_at, closed_at, notified,
-	next_check_at, check_count, version, channel`
+	next_check_at, check_count, version, kind, auth_code_sha256, timeout_seconds, failure_code,
+	failure_sub_code, failure_reason, store_id, terminal_id, operator_id, channel`
 
 var (
 	stInsertOrder = define("InsertOrder", `INSERT INTO orders (client_id, out_trade_no, total_amount,
 		subject, body, status, trade_no, buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url,
 		metadata, refunded_amount, timeout_minutes, late, created_at, updated_at, expires_at, paid_at,
-		closed_at, notified, next_check_at, check_count, version, channel)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)
+		closed_at, notified, next_check_at, check_count, version, kind, auth_code_sha256,
+		timeout_seconds, failure_code, failure_sub_code, failure_reason, store_id, terminal_id, operator_id, channel)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?)
 		RETURNING id`)
 	stGetOrder        = define("GetOrder", `SELECT `+orderCols+` FROM orders WHERE out_trade_no = ?`)
 	stGetOrderByToken = define("GetOrderByToken", `SELECT `+orderCols+` FROM orders WHERE cashier_token = ?`)
@@ -28,7 +30,8 @@ var (
 		status = ?, trade_no = ?, buyer_logon_id = ?, buyer_id = ?, qr_code = ?, cashier_token = ?,
 		notify_url = ?, metadata = ?, refunded_amount = ?, timeout_minutes = ?, late = ?, updated_at = ?,
 		expires_at = ?, paid_at = ?, closed_at = ?, notified = ?, next_check_at = ?, check_count = ?,
-		version = version + 1
+		failure_code = ?, failure_sub_code = ?, failure_reason = ?, store_id = ?, terminal_id = ?,
+		operator_id = ?, version = version + 1
 		WHERE id = ? AND version = ?`)
 	stOrderExists = define("orderExists", `SELECT 1 FROM orders WHERE id = ?`)
 	stDueOrders   = define("DueOrders", `SELECT `+orderCols+` FROM orders
@@ -41,7 +44,9 @@ func scanOrder(s scanner) (*payment.Order, error) {
 	err := s.Scan(&o.ID, &o.ClientID, &o.OutTradeNo, &o.TotalAmount, &o.Subject, &o.Body, &o.Status,
 		&o.TradeNo, &o.BuyerLogonID, &o.BuyerID, &o.QRCode, &o.CashierToken, &o.NotifyURL, &meta,
 		&o.RefundedAmount, &o.TimeoutMinutes, &o.Late, tm(&o.CreatedAt), tm(&o.UpdatedAt), tm(&o.ExpiresAt),
-		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version, &o.Channel)
+		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version,
+		&o.Kind, &o.AuthCodeSHA256, &o.TimeoutSeconds, &o.FailureCode, &o.FailureSubCode, &o.FailureReason,
+		&o.StoreID, &o.TerminalID, &o.OperatorID, &o.Channel)
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +75,23 @@ func (q *queries) InsertOrder(ctx context.Context, o *payment.Order) error {
 	id, err := q.id(ctx, stInsertOrder, o.ClientID, o.OutTradeNo, o.TotalAmount, o.Subject, o.Body,
 		o.Status, o.TradeNo, o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta,
 		o.RefundedAmount, o.TimeoutMinutes, o.Late, o.CreatedAt, o.UpdatedAt, o.ExpiresAt, o.PaidAt,
-		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount, payment.OrderChannel(o))
+		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount, kindOrQR(o.Kind), o.AuthCodeSHA256,
+		o.TimeoutSeconds, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID, o.OperatorID,
+		payment.OrderChannel(o))
 	if err != nil {
 		return err
 	}
 	o.ID, o.Version, o.Channel = id, 1, payment.OrderChannel(o)
 	return nil
+}
+
+// kindOrQR stores an order without a kind as a QR order, the kind of every order before
+// barcode payment.
+func kindOrQR(k payment.Kind) payment.Kind {
+	if k == "" {
+		return payment.KindQR
+	}
+	return k
 }
 
 // GetOrder returns the order with outTradeNo; ErrNotFound when there is none.
@@ -101,7 +117,8 @@ func (q *queries) UpdateOrder(ctx context.Context, o *payment.Order) error {
 	n, err := q.exec(ctx, stUpdateOrder, o.TotalAmount, o.Subject, o.Body, o.Status, o.TradeNo,
 		o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta, o.RefundedAmount,
 		o.TimeoutMinutes, o.Late, o.UpdatedAt, o.ExpiresAt, o.PaidAt, o.ClosedAt, o.Notified,
-		o.NextCheckAt, o.CheckCount, o.ID, o.Version)
+		o.NextCheckAt, o.CheckCount, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID,
+		o.OperatorID, o.ID, o.Version)
 	if err != nil {
 		return err
 	}

@@ -8,19 +8,19 @@ import (
 )
 
 const refundCols = `id, client_id, out_trade_no, refund_no, amount, reason, status, failure_reason,
-	created_at, updated_at, succeeded_at, next_check_at, check_count, version`
+	created_at, updated_at, succeeded_at, next_check_at, check_count, version, attempted_at`
 
 var (
 	stInsertRefund = define("InsertRefund", `INSERT INTO refunds (client_id, out_trade_no, refund_no,
 		amount, reason, status, failure_reason, created_at, updated_at, succeeded_at, next_check_at,
-		check_count, version)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1)
+		check_count, version, attempted_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1,?)
 		RETURNING id`)
 	stGetRefund = define("GetRefund", `SELECT `+refundCols+` FROM refunds
 		WHERE out_trade_no = ? AND refund_no = ?`)
 	stUpdateRefund = define("UpdateRefund", `UPDATE refunds SET amount = ?, reason = ?, status = ?,
 		failure_reason = ?, updated_at = ?, succeeded_at = ?, next_check_at = ?, check_count = ?,
-		version = version + 1
+		attempted_at = ?, version = version + 1
 		WHERE id = ? AND version = ?`)
 	stRefundExists = define("refundExists", `SELECT 1 FROM refunds WHERE id = ?`)
 	stListRefunds  = define("ListRefunds", `SELECT `+refundCols+` FROM refunds WHERE out_trade_no = ? ORDER BY id`)
@@ -32,7 +32,7 @@ func scanRefund(s scanner) (*payment.Refund, error) {
 	var r payment.Refund
 	err := s.Scan(&r.ID, &r.ClientID, &r.OutTradeNo, &r.RefundNo, &r.Amount, &r.Reason, &r.Status,
 		&r.FailureReason, tm(&r.CreatedAt), tm(&r.UpdatedAt), tmNull(&r.SucceededAt), tmNull(&r.NextCheckAt),
-		&r.CheckCount, &r.Version)
+		&r.CheckCount, &r.Version, tmNull(&r.AttemptedAt))
 	return &r, err
 }
 
@@ -40,7 +40,7 @@ func scanRefund(s scanner) (*payment.Refund, error) {
 // refund_no) is taken; ErrNotFound when the order does not exist.
 func (q *queries) InsertRefund(ctx context.Context, r *payment.Refund) error {
 	id, err := q.id(ctx, stInsertRefund, r.ClientID, r.OutTradeNo, r.RefundNo, r.Amount, r.Reason,
-		r.Status, r.FailureReason, r.CreatedAt, r.UpdatedAt, r.SucceededAt, r.NextCheckAt, r.CheckCount)
+		r.Status, r.FailureReason, r.CreatedAt, r.UpdatedAt, r.SucceededAt, r.NextCheckAt, r.CheckCount, r.AttemptedAt)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (q *queries) GetRefund(ctx context.Context, outTradeNo, refundNo string) (*
 // the row changed since r was read, ErrNotFound when it does not exist.
 func (q *queries) UpdateRefund(ctx context.Context, r *payment.Refund) error {
 	n, err := q.exec(ctx, stUpdateRefund, r.Amount, r.Reason, r.Status, r.FailureReason, r.UpdatedAt,
-		r.SucceededAt, r.NextCheckAt, r.CheckCount, r.ID, r.Version)
+		r.SucceededAt, r.NextCheckAt, r.CheckCount, r.AttemptedAt, r.ID, r.Version)
 	if err != nil {
 		return err
 	}

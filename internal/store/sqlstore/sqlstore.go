@@ -29,7 +29,12 @@ import (
 	"database/sql"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/f2fpay/f2fpay/internal/payment"
+	"github.com/f2fpay/f2fpay/internal/tracing"
 )
 
 // Dialect says how one database differs from the portable SQL of this package.
@@ -88,8 +93,12 @@ func (s *Store) Tx(ctx context.Context, fn func(q payment.Queries) error) error 
 	return runTx(ctx, s.d, s.db, func(q *queries) error { return fn(q) })
 }
 
-// runTx runs fn in a transaction on db, as Tx documents.
-func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) error) error {
+// runTx runs fn in a transaction on db, as Tx documents, in a span of its own when ctx is
+// traced (docs/decisions.md, "Tracing").
+func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) error) (err error) {
+	ctx, span := tracing.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", d.Name)))
+	defer func() { endTx(span, err) }()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.translate(err)
@@ -107,6 +116,14 @@ func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) erro
 	}
 	done = true
 	return d.translate(tx.Commit())
+}
+
+// endTx ends a transaction's span: an error status unless it committed.
+func endTx(span trace.Span, err error) {
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+	}
+	span.End()
 }
 
 // dbtx is what *sql.DB and *sql.Tx share, so that one queries type serves both.

@@ -22,6 +22,7 @@ func fullOrder(outTradeNo string) *payment.Order {
 	o.Metadata = map[string]string{"device": "vm-7", "slot": "A3", "空": ""}
 	o.RefundedAmount = 100
 	o.TimeoutMinutes = 30
+	o.StoreID, o.TerminalID, o.OperatorID = "store_01", "till-3", "op7"
 	o.Late = true
 	o.UpdatedAt = at(time.Minute)
 	o.PaidAt = ptr(2 * time.Minute)

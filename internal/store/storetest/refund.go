@@ -16,6 +16,7 @@ func testRefund(t *testing.T, s payment.Store) {
 	full := newRefund(o, "r1", 100)
 	full.Reason, full.Status, full.FailureReason = "退款", payment.RefundFailed, "ACQ.TRADE_STATUS_ERROR"
 	full.UpdatedAt, full.SucceededAt, full.NextCheckAt, full.CheckCount = at(time.Second), ptr(2*time.Second), ptr(time.Minute), 2
+	full.AttemptedAt = ptr(3 * time.Second)
 	must(t, "InsertRefund full", s.InsertRefund(ctx, full))
 	if full.ID == 0 || full.Version != 1 {
 		t.Fatalf("after insert ID=%d Version=%d", full.ID, full.Version)
@@ -40,6 +41,7 @@ func testRefund(t *testing.T, s payment.Store) {
 	// Update, then a stale copy is refused.
 	stale := *bare
 	bare.Status, bare.SucceededAt, bare.NextCheckAt, bare.UpdatedAt = payment.RefundSucceeded, ptr(time.Hour), nil, at(time.Hour)
+	bare.AttemptedAt = ptr(30 * time.Minute)
 	must(t, "UpdateRefund", s.UpdateRefund(ctx, bare))
 	if bare.Version != 2 {
 		t.Errorf("Version = %d, want 2", bare.Version)

@@ -59,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"Discrepancy", testDiscrepancy},
 		{"PaidOrders", testPaidOrders},
 		{"ReconSchedule", testReconSchedule},
+		// Barcode orders (alipay.trade.pay): charge.go.
+		{"BarcodeOrder", testBarcodeOrder},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,6 +92,7 @@ func newOrder(client, outTradeNo string) *payment.Order {
 		CreatedAt:      t0,
 		UpdatedAt:      t0,
 		ExpiresAt:      at(15 * time.Minute),
+		Kind:           payment.KindQR,
 	}
 }
 
