@@ -33,9 +33,11 @@ lint: ## go vet and gofmt
 	go vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-bench: ## the rate-limiter load test and the memory of 1,000 waiting queries (docs/BENCHMARKS.md)
+bench: ## the rate limiter, 1,000 waiting queries, the write path and a million orders (docs/BENCHMARKS.md)
 	go run ./bench -duration 10s
 	go run ./bench/waitrss -n 1000
+	go run ./bench/perf
+	go run ./bench/perf -scale 1000000
 
 clean: ## remove bin/
 	rm -rf bin

@@ -41,9 +41,9 @@ func (a *App) buildHTTP(o Options, limits ratelimit.Store) (http.Handler, error)
 		}
 		pages.Mount(e)
 	}
-	return httpapi.New(httpapi.Config{Service: a.svc, Logger: a.log, Clock: o.Clock, Extra: extra, Waiter: a.waiter,
+	return limitNotify(httpapi.New(httpapi.Config{Service: a.svc, Logger: a.log, Clock: o.Clock, Extra: extra, Waiter: a.waiter,
 		Limiter: policy, IPLimiter: policy, TrustedProxies: cfg.TrustedProxies, Observe: a.metrics.ObserveHTTP,
-		Version: version.Version, Draining: a.draining.Load, TracerProvider: a.tracer}), nil
+		Version: version.Version, Draining: a.draining.Load, TracerProvider: a.tracer}), notifyConcurrency), nil
 }
 
 // NewServer is an http.Server for h with the timeouts that keep slow or idle clients from

@@ -113,7 +113,7 @@ func TestTracingOfAPaidOrder(t *testing.T) {
 	}
 	api := client.New(b.app.URL(), m.AppID, secret,
 		client.WithHTTPClient(&http.Client{Transport: withTraceparent("00-" + merchantTrace + "-" + merchantSpan + "-01")}))
-	const no = "trace-paid-1"
+	const no = "trace_paid_1"
 	if _, _, err := api.Create(t.Context(), client.CreateRequest{OutTradeNo: no, TotalAmount: "12.34", Subject: "traced"}); err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,8 @@ func (a *App) openShared(ctx context.Context, noWorkers bool) (ratelimit.Store, 
 	return limits, nil
 }
 
-// buildWorkers builds the webhook dispatcher, the reconciler and the daily reconciliation
-// against Alipay's bill; Start starts them.
+// buildWorkers builds the webhook dispatcher, the reconciler, the daily reconciliation
+// against Alipay's bill and the retention purge; Start starts them.
 func (a *App) buildWorkers(clock payment.Clock) {
 	wh, rc := a.cfg.Webhooks, a.cfg.Reconciler
 	dispatcher := worker.NewDispatcher(a.svc, worker.DispatcherConfig{Schedule: wh.Schedule, Timeout: wh.Timeout,
@@ -55,4 +55,10 @@ func (a *App) buildWorkers(clock payment.Clock) {
 	daily := worker.NewDailyReconciler(a.svc, worker.DailyConfig{At: at, Retry: a.cfg.Reconcile.Retry, Clock: clock,
 		Logger: a.log.With(slog.String("component", "reconciliation")), TracerProvider: a.tracer})
 	a.workers = append(a.workers, dispatcher, reconciler, daily)
+	if ps, ok := a.store.(worker.PurgeStore); ok { // both stores
+		r := a.cfg.Retention
+		a.workers = append(a.workers, worker.NewPurger(ps, worker.PurgeConfig{Audit: r.AuditOrDefault(),
+			Interval: r.IntervalOrDefault(), Batch: r.BatchOrDefault(), Clock: clock,
+			Logger: a.log.With(slog.String("component", "retention"))}))
+	}
 }

@@ -48,12 +48,59 @@ type Config struct {
 	Admin          AdminConfig      `yaml:"admin"`
 	// TrustedProxies are the reverse proxies (addresses or CIDRs) whose X-Forwarded-For
 	// names the real client IP, for the per-IP limit and the audit; empty trusts none.
-	TrustedProxies []string       `yaml:"trusted_proxies"`
-	TLS            TLSConfig      `yaml:"tls"`
-	Metrics        MetricsConfig  `yaml:"metrics"`
-	Shutdown       ShutdownConfig `yaml:"shutdown"`
-	Breaker        BreakerConfig  `yaml:"breaker"`
-	Tracing        TracingConfig  `yaml:"tracing"`
+	TrustedProxies []string        `yaml:"trusted_proxies"`
+	TLS            TLSConfig       `yaml:"tls"`
+	Metrics        MetricsConfig   `yaml:"metrics"`
+	Shutdown       ShutdownConfig  `yaml:"shutdown"`
+	Breaker        BreakerConfig   `yaml:"breaker"`
+	Tracing        TracingConfig   `yaml:"tracing"`
+	Retention      RetentionConfig `yaml:"retention"`
+}
+
+// Retention defaults (docs/decisions.md, "Retention").
+const (
+	DefaultRetentionAudit    = 180 * 24 * time.Hour
+	DefaultRetentionInterval = 10 * time.Minute
+	DefaultRetentionBatch    = 500
+	// MinRetentionAudit keeps a day of audit at least: the daily reconciliation and the
+	// console read the day before.
+	MinRetentionAudit = 24 * time.Hour
+)
+
+// RetentionConfig is how long the audit records are kept and how the purge runs; zero
+// values take the defaults. Expired nonces go at every purge; orders, refunds and events
+// are never deleted, nor the records of an order or event still in progress.
+type RetentionConfig struct {
+	// Audit is how long notifications, Alipay call logs and webhook attempts are kept;
+	// default 180 days, at least 24h.
+	Audit    time.Duration `yaml:"audit"`
+	Interval time.Duration `yaml:"interval"` // between purges; default 10m
+	Batch    int           `yaml:"batch"`    // rows per DELETE transaction; default 500, at most 10000
+}
+
+// AuditOrDefault is Audit, or its default when unset.
+func (r RetentionConfig) AuditOrDefault() time.Duration {
+	return orDuration(r.Audit, DefaultRetentionAudit)
+}
+
+// IntervalOrDefault is Interval, or its default when unset.
+func (r RetentionConfig) IntervalOrDefault() time.Duration {
+	return orDuration(r.Interval, DefaultRetentionInterval)
+}
+
+// BatchOrDefault is Batch, or its default when unset.
+func (r RetentionConfig) BatchOrDefault() int {
+	if r.Batch == 0 {
+		return DefaultRetentionBatch
+	}
+	return r.Batch
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
 }
 
 // AlipayConfig is the merchant's Alipay application.

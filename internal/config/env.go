@@ -171,6 +171,9 @@ var envVars = []envVar{
 	{"SHUTDOWN_DRAIN", plain, dur(func(c *Config) *time.Duration { return &c.Shutdown.Drain })},
 	{"SHUTDOWN_TIMEOUT", plain, dur(func(c *Config) *time.Duration { return &c.Shutdown.Timeout })},
 	{"DATA_DIR", plain, str(func(c *Config) *string { return &c.DataDir })},
+	{"RETENTION_AUDIT", plain, dur(func(c *Config) *time.Duration { return &c.Retention.Audit })},
+	{"RETENTION_INTERVAL", plain, dur(func(c *Config) *time.Duration { return &c.Retention.Interval })},
+	{"RETENTION_BATCH", plain, integer(func(c *Config) *int { return &c.Retention.Batch })},
 }
 
 // durations parses a comma-separated list of positive durations such as "15s,1m,5m".

@@ -94,6 +94,9 @@ var envCases = []envCase{
 	{"SHUTDOWN_DRAIN", "5s", func(c *Config) any { return c.Shutdown.Drain }, 5 * time.Second},
 	{"SHUTDOWN_TIMEOUT", "25s", func(c *Config) any { return c.Shutdown.Timeout }, 25 * time.Second},
 	{"DATA_DIR", "/var/lib/f2fpay", func(c *Config) any { return c.DataDir }, "/var/lib/f2fpay"},
+	{"RETENTION_AUDIT", "2160h", func(c *Config) any { return c.Retention.Audit }, 2160 * time.Hour},
+	{"RETENTION_INTERVAL", "1m", func(c *Config) any { return c.Retention.Interval }, time.Minute},
+	{"RETENTION_BATCH", "200", func(c *Config) any { return c.Retention.Batch }, 200},
 }
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -196,6 +199,7 @@ func TestEnvMalformedValues(t *testing.T) {
 		"RATE_LIMIT_AUTH_FAIL_RATE": "x", "RATE_LIMIT_AUTH_FAIL_BURST": "x", "RATE_LIMIT_IPV6_PREFIX": "/64",
 		"RATE_LIMIT_NOTIFY_FAIL_RATE": "often", "RATE_LIMIT_NOTIFY_FAIL_BURST": "2.5",
 		"TRACING_SAMPLE_RATIO": "half",
+		"RETENTION_AUDIT":      "half a year", "RETENTION_INTERVAL": "-1m", "RETENTION_BATCH": "lots",
 	} {
 		_, err := Load("", envOf(map[string]string{"F2FPAY_" + name: value}))
 		if err == nil || !strings.Contains(err.Error(), "F2FPAY_"+name+": want ") || !strings.Contains(err.Error(), value) {

@@ -146,6 +146,22 @@ func (c *Config) checkTuning() []error {
 	if c.Reconcile.Retry < 0 {
 		errs = append(errs, errors.New("reconcile.retry must not be negative"))
 	}
+	return append(errs, c.Retention.check()...)
+}
+
+// check refuses a retention that would purge what the gateway still reads.
+func (r RetentionConfig) check() []error {
+	var errs []error
+	if r.Audit != 0 && r.Audit < MinRetentionAudit {
+		errs = append(errs, fmt.Errorf("retention.audit (F2FPAY_RETENTION_AUDIT) must be at least %s, or 0 for %s",
+			MinRetentionAudit, DefaultRetentionAudit))
+	}
+	if r.Interval < 0 {
+		errs = append(errs, errors.New("retention.interval (F2FPAY_RETENTION_INTERVAL) must not be negative"))
+	}
+	if r.Batch < 0 || r.Batch > 10000 {
+		errs = append(errs, errors.New("retention.batch (F2FPAY_RETENTION_BATCH) must be 0 (= 500) to 10000"))
+	}
 	return errs
 }
 

@@ -62,6 +62,14 @@ func TestValidateAcceptsAndDefaults(t *testing.T) {
 	if c.Listen != DefaultListen {
 		t.Fatalf("listen defaulted to %q", c.Listen)
 	}
+	if r := c.Retention; r.AuditOrDefault() != 180*24*time.Hour || r.IntervalOrDefault() != 10*time.Minute || r.BatchOrDefault() != 500 {
+		t.Fatalf("retention defaults: %s %s %d", r.AuditOrDefault(), r.IntervalOrDefault(), r.BatchOrDefault())
+	}
+	c.Retention = RetentionConfig{Audit: 24 * time.Hour, Interval: time.Minute, Batch: 10000} // the bounds
+	if err := c.Validate(); err != nil {
+		t.Fatalf("retention at its bounds: %v", err)
+	}
+	c.Retention = RetentionConfig{}
 	c.Listen, c.Metrics.Listen = "127.0.0.1:0", "127.0.0.1:0" // two ports of the system's choosing
 	if err := c.Validate(); err != nil {
 		t.Fatalf("random ports for both listeners: %v", err)
@@ -139,6 +147,10 @@ func TestValidateNamesEachProblem(t *testing.T) {
 		{"negative sample ratio", func(c *Config) { c.Tracing.SampleRatio = -0.1 }, []string{"tracing.sample_ratio must be above 0 and at most 1"}},
 		{"reconcile.at not a time", func(c *Config) { c.Reconcile.At = "10am" }, []string{`reconcile.at "10am": want HH:MM`}},
 		{"negative reconcile.retry", func(c *Config) { c.Reconcile.Retry = -time.Minute }, []string{"reconcile.retry must not be negative"}},
+		{"audit kept less than a day", func(c *Config) { c.Retention.Audit = 23 * time.Hour }, []string{"retention.audit (F2FPAY_RETENTION_AUDIT) must be at least 24h0m0s, or 0 for 4320h0m0s"}},
+		{"negative retention.interval", func(c *Config) { c.Retention.Interval = -time.Minute }, []string{"retention.interval (F2FPAY_RETENTION_INTERVAL) must not be negative"}},
+		{"negative retention.batch", func(c *Config) { c.Retention.Batch = -1 }, []string{"retention.batch (F2FPAY_RETENTION_BATCH) must be 0 (= 500) to 10000"}},
+		{"huge retention.batch", func(c *Config) { c.Retention.Batch = 10001 }, []string{"retention.batch (F2FPAY_RETENTION_BATCH) must be 0 (= 500) to 10000"}},
 	} {
 		cfg := validConfig()
 		c.mutate(cfg)

@@ -84,7 +84,7 @@ func TestTraceMerchantRequest(t *testing.T) {
 	t.Parallel()
 	b, rec := tracedSetup(t)
 	api := client.New(b.srv.URL, b.appID, b.secret, client.WithHTTPClient(&http.Client{Transport: sendTraceparent(merchantTP)}))
-	if _, _, err := api.Create(t.Context(), client.CreateRequest{OutTradeNo: "tr-1", TotalAmount: "1.00", Subject: "s"}); err != nil {
+	if _, _, err := api.Create(t.Context(), client.CreateRequest{OutTradeNo: "tr_1", TotalAmount: "1.00", Subject: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	req := ended(t, rec, "POST /api/v1/payment/create", nil)
@@ -96,14 +96,14 @@ func TestTraceMerchantRequest(t *testing.T) {
 		t.Errorf("no request id on the span: %v", attrsOf(req))
 	}
 	pre := ended(t, rec, "alipay.trade.precreate", childOf(req))
-	wantSpanAttrs(t, pre, map[string]string{"f2fpay.out_trade_no": "tr-1", "f2fpay.alipay.code": "10000", "f2fpay.alipay.outcome": "ok", "rpc.system": "alipay"})
+	wantSpanAttrs(t, pre, map[string]string{"f2fpay.out_trade_no": "tr_1", "f2fpay.alipay.code": "10000", "f2fpay.alipay.outcome": "ok", "rpc.system": "alipay"})
 	if pre.Status().Code != codes.Unset {
 		t.Errorf("precreate status %v", pre.Status())
 	}
 	tx := ended(t, rec, "db.transaction", childOf(req))
 	wantSpanAttrs(t, tx, map[string]string{"db.system.name": "sqlite"})
 
-	if _, err := api.Query(t.Context(), "tr-1", client.QueryOptions{}); err != nil {
+	if _, err := api.Query(t.Context(), "tr_1", client.QueryOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	q := ended(t, rec, "GET /api/v1/payment/query/:out_trade_no", nil)
@@ -121,9 +121,9 @@ func TestTraceAlipayOutcomes(t *testing.T) {
 		want   map[string]string
 		status codes.Code
 	}{
-		{"tr-rejected", sandbox.Faults{Seed: 1, GatewayReject: 1, GatewayRejectCode: "40004", GatewayRejectSubCode: "ACQ.ACCESS_FORBIDDEN", Methods: []string{"alipay.trade.precreate"}},
+		{"tr_rejected", sandbox.Faults{Seed: 1, GatewayReject: 1, GatewayRejectCode: "40004", GatewayRejectSubCode: "ACQ.ACCESS_FORBIDDEN", Methods: []string{"alipay.trade.precreate"}},
 			map[string]string{"f2fpay.alipay.code": "40004", "f2fpay.alipay.sub_code": "ACQ.ACCESS_FORBIDDEN", "f2fpay.alipay.outcome": "rejected"}, codes.Unset},
-		{"tr-unknown", sandbox.Faults{Seed: 1, GatewaySystemError: 1, Methods: []string{"alipay.trade.precreate"}},
+		{"tr_unknown", sandbox.Faults{Seed: 1, GatewaySystemError: 1, Methods: []string{"alipay.trade.precreate"}},
 			map[string]string{"f2fpay.alipay.code": "20000", "f2fpay.alipay.outcome": "unknown"}, codes.Error},
 	} {
 		b.sb.SetFaults(c.faults)

@@ -70,11 +70,55 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := incrementalVacuum(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if s.appliedAtOpen, err = s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// incrementalVacuum makes the file give back the pages the retention purge frees
+// (Compact), a few at a time, instead of keeping them for ever (docs/decisions.md,
+// "Retention"). SQLite takes the mode only at a VACUUM, and not inside a transaction: a
+// new file is empty, so its VACUUM costs nothing; a file from before is rewritten once,
+// here, on the first start of this version.
+func incrementalVacuum(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx) // the pragma and the VACUUM on the same connection
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var mode int
+	if err := conn.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode); err != nil {
+		return err
+	}
+	const incremental = 2
+	if mode == incremental {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "VACUUM")
+	return err
+}
+
+// compactPages is how many free pages one Compact gives back: a few MB, so that it holds
+// the write lock only briefly.
+const compactPages = 1000
+
+// Compact gives up to compactPages free pages back to the file system (incremental
+// vacuum); the retention worker calls it after each purge.
+func (s *Store) Compact(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d)", compactPages))
+	if err != nil {
+		return fmt.Errorf("sqlite: incremental vacuum: %w", err)
+	}
+	return nil
 }
 
 // AppliedAtOpen tells how many migrations Open applied.
@@ -92,6 +136,11 @@ func dialect() sqlstore.Dialect {
 		) STRICT`,
 		Time:      func(t time.Time) any { return t.UnixMicro() },
 		Translate: translate,
+		// One writer, one fsync per commit under synchronous=FULL: concurrent writers share
+		// commits (docs/decisions.md, "Group commit on SQLite").
+		GroupCommit: true,
+		BusyTimeout: BusyTimeout,
+		Prepare:     true, // modernc parses every statement it is sent
 	}
 }
 

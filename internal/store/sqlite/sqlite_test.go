@@ -2,8 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
@@ -70,7 +74,8 @@ func TestDataSurvivesReopen(t *testing.T) {
 func TestPragmas(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "f2fpay.db"))
-	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000"}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000",
+		"auto_vacuum": "2"} // incremental
 	for name, w := range want {
 		got, err := s.Pragma(ctx, name)
 		if err != nil {
@@ -79,6 +84,59 @@ func TestPragmas(t *testing.T) {
 		if got != w {
 			t.Errorf("PRAGMA %s = %q, want %q", name, got, w)
 		}
+	}
+}
+
+// TestCompact: a file made before incremental auto-vacuum is converted at Open, and after a
+// purge Compact gives the freed pages back to the file system.
+func TestCompact(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f2fpay.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`CREATE TABLE legacy (x TEXT)`); err != nil { // auto_vacuum stays NONE
+		t.Fatal(err)
+	}
+	raw.Close()
+	s := open(t, path)
+	if got, _ := s.Pragma(ctx, "auto_vacuum"); got != "2" {
+		t.Fatalf("auto_vacuum of a converted file = %s, want 2 (incremental)", got)
+	}
+	big := strings.Repeat("x", 4000)
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 500 {
+		if err := s.InsertChannelCall(ctx, &payment.ChannelCall{Method: "m", Request: big, CreatedAt: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		n, err := s.PurgeChannelCalls(ctx, old.Add(time.Hour), 200)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	free := func() int {
+		v, err := s.Pragma(ctx, "freelist_count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	before := free()
+	if before < 400 {
+		t.Fatalf("freelist after the purge: %d pages, want the purged rows' pages", before)
+	}
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := free(); after >= before {
+		t.Errorf("freelist %d pages before Compact, %d after; want fewer", before, after)
 	}
 }
 

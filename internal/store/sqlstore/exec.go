@@ -25,9 +25,37 @@ func (d *dialect) translate(err error) error {
 	return fmt.Errorf("%s: %w", d.Name, err) // e.g. a cancelled context, still matchable
 }
 
+// grouped tells whether statement s, run standalone, must go through group commit: it
+// writes, and the store groups its writers.
+func (q *queries) grouped(s stmt) bool { return q.g != nil && q.pool != nil && writes[s] }
+
+// ctx is the context statements run under: the caller's, without its cancellation inside
+// a group's batch.
+func (q *queries) ctx(ctx context.Context) context.Context {
+	if q.detach {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // exec runs statement s and returns how many rows it changed.
 func (q *queries) exec(ctx context.Context, s stmt, args ...any) (int64, error) {
-	res, err := q.db.ExecContext(ctx, q.d.text[s], q.d.encode(args)...)
+	if q.grouped(s) {
+		var n int64
+		err := q.g.run(ctx, func(tq *queries) error {
+			var err error
+			n, err = tq.exec(ctx, s, args...)
+			return err
+		})
+		return n, err
+	}
+	var res sql.Result
+	var err error
+	if st := q.stmt(q.ctx(ctx), s); st != nil {
+		res, err = st.ExecContext(q.ctx(ctx), q.d.encode(args)...)
+	} else {
+		res, err = q.db.ExecContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)
+	}
 	if err != nil {
 		return 0, q.d.translate(err)
 	}
@@ -38,7 +66,10 @@ func (q *queries) exec(ctx context.Context, s stmt, args ...any) (int64, error) 
 // scanOne runs statement s, which returns one row, into dest; ErrNotFound when it
 // returns none.
 func (q *queries) scanOne(ctx context.Context, s stmt, dest []any, args ...any) error {
-	err := q.db.QueryRowContext(ctx, q.d.text[s], q.d.encode(args)...).Scan(dest...)
+	if q.grouped(s) {
+		return q.g.run(ctx, func(tq *queries) error { return tq.scanOne(ctx, s, dest, args...) })
+	}
+	err := q.queryRow(ctx, s, args).Scan(dest...)
 	return q.d.translate(err)
 }
 
@@ -58,7 +89,16 @@ func (q *queries) exists(ctx context.Context, s stmt, args ...any) error {
 
 // get runs statement s and scans its one row with scan; ErrNotFound when there is none.
 func get[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), s stmt, args ...any) (*T, error) {
-	v, err := scan(q.db.QueryRowContext(ctx, q.d.text[s], q.d.encode(args)...))
+	if q.grouped(s) {
+		var v *T
+		err := q.g.run(ctx, func(tq *queries) error {
+			var err error
+			v, err = get(ctx, tq, scan, s, args...)
+			return err
+		})
+		return v, err
+	}
+	v, err := scan(q.queryRow(ctx, s, args))
 	if err != nil {
 		return nil, q.d.translate(err)
 	}
@@ -67,12 +107,38 @@ func get[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error),
 
 // list runs statement s and scans every row with scan.
 func list[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), s stmt, args ...any) ([]*T, error) {
+	if q.grouped(s) { // an UPDATE … RETURNING (a claim)
+		var vs []*T
+		err := q.g.run(ctx, func(tq *queries) error {
+			var err error
+			vs, err = list(ctx, tq, scan, s, args...)
+			return err
+		})
+		return vs, err
+	}
+	if st := q.stmt(q.ctx(ctx), s); st != nil {
+		rows, err := st.QueryContext(q.ctx(ctx), q.d.encode(args)...)
+		return scanRows(q, rows, err, scan)
+	}
 	return listSQL(ctx, q, scan, q.d.text[s], args...)
+}
+
+// queryRow runs statement s, prepared when the store prepares statements.
+func (q *queries) queryRow(ctx context.Context, s stmt, args []any) *sql.Row {
+	if st := q.stmt(q.ctx(ctx), s); st != nil {
+		return st.QueryRowContext(q.ctx(ctx), q.d.encode(args)...)
+	}
+	return q.db.QueryRowContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)
 }
 
 // listSQL is list for a statement already compiled for the dialect.
 func listSQL[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error), text string, args ...any) ([]*T, error) {
-	rows, err := q.db.QueryContext(ctx, text, q.d.encode(args)...)
+	rows, err := q.db.QueryContext(q.ctx(ctx), text, q.d.encode(args)...)
+	return scanRows(q, rows, err, scan)
+}
+
+// scanRows scans every row of a query's answer with scan.
+func scanRows[T any](q *queries, rows *sql.Rows, err error, scan func(scanner) (*T, error)) ([]*T, error) {
 	if err != nil {
 		return nil, q.d.translate(err)
 	}

@@ -28,7 +28,7 @@ func (s *Store) Migrate(ctx context.Context, fsys fs.FS, dir string) (applied in
 	}
 	for _, m := range ms {
 		var ran bool
-		err := runTx(ctx, s.d, s.db, func(q *queries) (err error) {
+		err := runTx(ctx, s.d, s.db, nil, func(q *queries) (err error) {
 			ran, err = q.applyMigration(ctx, m)
 			return err
 		})
@@ -67,6 +67,6 @@ func (q *queries) applyMigration(ctx context.Context, m migration.Migration) (bo
 // execRaw runs SQL written for the dialect already (a migration file, a lock), with no
 // arguments: PostgreSQL then takes it in the simple protocol, several statements at once.
 func (q *queries) execRaw(ctx context.Context, text string) error {
-	_, err := q.db.ExecContext(ctx, text)
+	_, err := q.db.ExecContext(q.ctx(ctx), text)
 	return q.d.translate(err)
 }

@@ -55,6 +55,15 @@ type Dialect struct {
 	MigrationsTable string
 	// Time encodes a time argument for a time column.
 	Time func(time.Time) any
+	// GroupCommit makes the write transactions of concurrent callers share one database
+	// transaction and one commit (group.go), for a database with a single writer whose
+	// commits cost an fsync each (SQLite). BusyTimeout is then how long a caller waits for
+	// its turn.
+	GroupCommit bool
+	BusyTimeout time.Duration
+	// Prepare runs every statement prepared (prepare.go), for a driver that parses each
+	// statement it is sent anew (SQLite).
+	Prepare bool
 	// Translate maps an error of the driver's own type to payment.ErrDuplicate,
 	// ErrNotFound or ErrStale, or to a plain error with no driver type; nil when err is
 	// not the driver's.
@@ -74,7 +83,15 @@ var _ payment.Store = (*Store)(nil)
 // New returns the store over db, whose schema is migrated (Migrate), speaking d.
 func New(db *sql.DB, d Dialect) *Store {
 	c := compile(d)
-	return &Store{queries: queries{d: c, db: db, pool: db}, db: db}
+	q := queries{d: c, db: db, pool: db}
+	if d.Prepare {
+		q.ps = newPrepared(db, c)
+	}
+	if d.GroupCommit {
+		q.g = newGroup(db, c, d.BusyTimeout)
+		q.g.ps = q.ps
+	}
+	return &Store{queries: q, db: db}
 }
 
 // Ping checks that the database answers.
@@ -89,16 +106,29 @@ func (s *Store) Close() error { return s.d.translate(s.db.Close()) }
 // when fn returns nil; otherwise it rolls back and returns fn's error unchanged. A panic in
 // fn rolls back and propagates. fn must use only q: on SQLite a write through the Store
 // itself would wait for the lock this transaction holds.
+//
+// With GroupCommit, fn runs in a batch of concurrent callers' transactions (group.go); it
+// still sees only what a transaction of its own would, and Tx returns once it is durable.
 func (s *Store) Tx(ctx context.Context, fn func(q payment.Queries) error) error {
-	return runTx(ctx, s.d, s.db, func(q *queries) error { return fn(q) })
+	return s.transact(ctx, func(q *queries) error { return fn(q) })
 }
 
-// runTx runs fn in a transaction on db, as Tx documents, in a span of its own when ctx is
-// traced (docs/decisions.md, "Tracing").
-func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) error) (err error) {
+// transact is the one way into a write transaction of the store, for Tx and for the
+// statement groups that must commit together (atomic) or alone (a standalone write):
+// grouped with GroupCommit, on a transaction of its own otherwise. Either way it is one
+// span when ctx is traced (docs/decisions.md, "Tracing").
+func (q *queries) transact(ctx context.Context, fn func(q *queries) error) (err error) {
 	ctx, span := tracing.Start(ctx, "db.transaction", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("db.system.name", d.Name)))
+		trace.WithAttributes(attribute.String("db.system.name", q.d.Name)))
 	defer func() { endTx(span, err) }()
+	if q.g != nil {
+		return q.g.run(ctx, fn)
+	}
+	return runTx(ctx, q.d, q.pool, q.ps, fn)
+}
+
+// runTx runs fn in a transaction on db, as Tx documents.
+func runTx(ctx context.Context, d *dialect, db *sql.DB, ps *prepared, fn func(q *queries) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.translate(err)
@@ -109,7 +139,7 @@ func runTx(ctx context.Context, d *dialect, db *sql.DB, fn func(q *queries) erro
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(&queries{d: d, db: tx}); err != nil {
+	if err := fn(&queries{d: d, db: tx, ps: ps}); err != nil {
 		done = true
 		_ = tx.Rollback()
 		return err
@@ -136,8 +166,13 @@ type dbtx interface {
 // queries implements payment.Queries over the pool or a transaction.
 type queries struct {
 	d    *dialect
-	db   dbtx    // the pool or the transaction
-	pool *sql.DB // the pool when standalone; nil inside a transaction
+	db   dbtx      // the pool or the transaction
+	pool *sql.DB   // the pool when standalone; nil inside a transaction
+	g    *group    // group commit (Dialect.GroupCommit), when standalone
+	ps   *prepared // prepared statements (Dialect.Prepare), or nil
+	// detach runs statements without the caller's cancellation (inside a group's batch,
+	// where an interrupt would roll back the other callers' writes too).
+	detach bool
 }
 
 // atomic runs fn in a transaction of its own when q is not in one already, so that a
@@ -146,5 +181,5 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	if q.pool == nil {
 		return fn(q)
 	}
-	return runTx(ctx, q.d, q.pool, fn)
+	return q.transact(ctx, fn)
 }

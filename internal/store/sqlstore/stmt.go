@@ -13,6 +13,10 @@ type stmt int
 // compile, and a later step prepare, each one exactly once.
 var statements []namedSQL
 
+// writes tells, by stmt, whether a statement changes rows (INSERT, UPDATE, DELETE), so
+// that a standalone one goes through group commit.
+var writes []bool
+
 // namedSQL is one statement and the name it is known by (the method that runs it).
 type namedSQL struct{ name, text string }
 
@@ -20,6 +24,8 @@ type namedSQL struct{ name, text string }
 // {greatest}) and returns its name.
 func define(name, text string) stmt {
 	statements = append(statements, namedSQL{name, text})
+	verb := strings.ToUpper(strings.Fields(text)[0])
+	writes = append(writes, verb == "INSERT" || verb == "UPDATE" || verb == "DELETE")
 	return stmt(len(statements) - 1)
 }
 

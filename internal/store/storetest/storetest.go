@@ -61,6 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"ReconSchedule", testReconSchedule},
 		// Barcode orders (alipay.trade.pay): charge.go.
 		{"BarcodeOrder", testBarcodeOrder},
+		// Retention: retention.go.
+		{"Retention", testRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
