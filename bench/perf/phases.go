@@ -112,7 +112,7 @@ func phases(ctx context.Context, o options, s served, log io.Writer) (*result, e
 	hc := httpClient(512)
 	c := client.New(s.URL, s.AppID, s.Secret, client.WithHTTPClient(hc))
 	// Warm up the connections and the server's caches before the first figure.
-	if _, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "perf-warm", TotalAmount: "9.90", Subject: "perf"}); err != nil {
+	if _, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "perf_warm", TotalAmount: "9.90", Subject: "perf"}); err != nil {
 		return nil, fmt.Errorf("warm-up create: %v", err)
 	}
 	time.Sleep(500 * time.Millisecond)

@@ -53,7 +53,7 @@ func TestNonceAfterKill(t *testing.T) {
 	w.start()
 	ctx := withTimeout(t, 2*time.Minute)
 	c := client.New(w.baseURL, w.clientID, w.secret)
-	const no = "nonce-kill"
+	const no = "nonce_kill"
 	if _, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "nonce"}); err != nil {
 		t.Fatal(err)
 	}

@@ -262,7 +262,7 @@ func (s *Service) refundFromNotification(ctx context.Context, q Queries, o *Orde
 			// The books already hold this money as refunded: a trade Alipay reported
 			// refunded in full was recorded before this refund's own notice arrived
 			// (settleRefundedTrade).
-			s.log.Warn("refund notice beyond the order's total ignored", slog.String("out_trade_no", o.OutTradeNo),
+			s.log.WarnContext(ctx, "refund notice beyond the order's total ignored", slog.String("out_trade_no", o.OutTradeNo),
 				slog.String("refund_no", n.OutBizNo))
 			return false, nil
 		}

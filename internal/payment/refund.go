@@ -120,7 +120,7 @@ func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error)
 		}
 		return nil, s.awaitRefundQuery(ctx, cur, err)
 	case !first:
-		s.log.Warn("repeat of a refund with an unknown outcome refused; it stays pending",
+		s.log.WarnContext(ctx, "repeat of a refund with an unknown outcome refused; it stays pending",
 			slog.String("out_trade_no", cur.OutTradeNo), slog.String("refund_no", cur.RefundNo), slog.String("reason", refusalReason(err)))
 		return nil, s.awaitRefundQuery(ctx, cur, Errorf(CodeUpstreamUnavailable,
 			"alipay refused this repeat (%s); an earlier attempt's outcome is unknown, so the refund stays pending until Alipay's refund query settles it", refusalReason(err)))

@@ -101,7 +101,7 @@ func (s *Service) recordClosedRefund(ctx context.Context, outTradeNo, refundNo s
 		return s.applyRefund(ctx, q, o, r, nil)
 	})
 	if err == nil && changed != nil {
-		s.log.Info("trade refunded in full at alipay recorded", slog.String("out_trade_no", outTradeNo),
+		s.log.InfoContext(ctx, "trade refunded in full at alipay recorded", slog.String("out_trade_no", outTradeNo),
 			slog.String("refund_no", refundNo))
 		s.changed(changed)
 	}

@@ -21,8 +21,8 @@ func TestExportCSV(t *testing.T) {
 	hc := browserClient()
 	login(t, b, hc)
 	ctx := t.Context()
-	for _, no := range []string{"exp-csv-1", "exp_csv_2"} {
-		if _, _, err := b.svc.Create(ctx, b.appID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 1288, Subject: "=HYPERLINK(\"x\") 会员卡"}); err != nil {
+	for _, no := range []string{"exp_csv_1", "exp_csv_2"} {
+		if _, _, err := b.svc.Create(ctx, b.appID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 1288, Subject: "@HYPERLINK(\"x\") 会员卡"}); err != nil {
 			t.Fatal(err)
 		}
 		b.pay(t, no)
@@ -57,9 +57,9 @@ func TestExportCSV(t *testing.T) {
 	var payments, refunds int
 	for _, r := range recs[1:] {
 		switch {
-		case r[0] == "payment" && strings.HasPrefix(r[1], "exp-csv-"):
+		case r[0] == "payment" && strings.HasPrefix(r[1], "exp_csv_"):
 			payments++
-			if r[5] != `'=HYPERLINK("x") 会员卡` || r[6] != "12.88" || r[3] == "" || !strings.HasPrefix(r[9], today) {
+			if r[5] != `'@HYPERLINK("x") 会员卡` || r[6] != "12.88" || r[3] == "" || !strings.HasPrefix(r[9], today) {
 				t.Errorf("payment row %q", r)
 			}
 		case r[0] == "refund":

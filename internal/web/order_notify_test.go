@@ -26,7 +26,7 @@ func TestTimelineCountsUnverifiedNotifications(t *testing.T) {
 	const forged = 12
 	for i := range forged {
 		f := url.Values{"out_trade_no": {p.OutTradeNo}, "trade_status": {"TRADE_SUCCESS"}, "total_amount": {"9.90"},
-			"notify_id": {fmt.Sprintf("forged_%02d", i)}, "sign_type": {"RSA2"}, "sign": {"Zm9yZ2Vk"},
+			"notify_id": {fmt.Sprintf("forged-%02d", i)}, "sign_type": {"RSA2"}, "sign": {"Zm9yZ2Vk"},
 			"pad": {strings.Repeat("p", 10000)}}
 		resp, err := http.Post(b.url+"/notify/alipay", "application/x-www-form-urlencoded", strings.NewReader(f.Encode()))
 		if err != nil {
@@ -45,8 +45,8 @@ func TestTimelineCountsUnverifiedNotifications(t *testing.T) {
 		t.Errorf("%d forged notifications unfolded, want the latest 5", n)
 	}
 	for i := forged - 5; i < forged; i++ {
-		if !strings.Contains(page, fmt.Sprintf("notify_id=forged_%02d", i)) {
-			t.Errorf("forged_%02d, one of the latest 5, is not unfolded", i)
+		if !strings.Contains(page, fmt.Sprintf("notify_id=forged-%02d", i)) {
+			t.Errorf("forged-%02d, one of the latest 5, is not unfolded", i)
 		}
 	}
 	if !strings.Contains(page, "SHA-256 ") || !strings.Contains(page, fmt.Sprintf("; the first %d kept:", payment.UnverifiedKeepBytes)) {

@@ -134,7 +134,7 @@ func TestDeliverNoRedirect(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	inner := newReceiver(t)
 	e.recv.srv.Config.Handler = http.RedirectHandler(inner.srv.URL+"/hook", http.StatusFound)
-	id := e.paidEvent("wh-redirect")
+	id := e.paidEvent("wh_redirect")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	if n, err := d.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce = %d, %v", n, err)

@@ -17,7 +17,7 @@ func TestOnAttempt(t *testing.T) {
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
 	e.recv.setStatus(func(int) int { return http.StatusBadGateway })
-	id := e.paidEvent("wh-observed")
+	id := e.paidEvent("wh_observed")
 	var mu sync.Mutex
 	var results []string
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock, Schedule: []time.Duration{time.Minute},

@@ -30,7 +30,7 @@ func TestDeliverSigned(t *testing.T) {
 	t.Parallel()
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
-	id := e.paidEvent("wh-signed")
+	id := e.paidEvent("wh_signed")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	if n, err := d.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce = %d, %v; want 1 delivery", n, err)
@@ -73,7 +73,7 @@ func TestRetrySchedule(t *testing.T) {
 		}
 		return http.StatusNoContent
 	})
-	id := e.paidEvent("wh-retry")
+	id := e.paidEvent("wh_retry")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	for i := 0; i < 5; i++ {
 		if n, err := d.runOnce(bg); n != 1 || err != nil {
@@ -117,7 +117,7 @@ func TestDeadThenResend(t *testing.T) {
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
 	e.recv.setStatus(func(int) int { return http.StatusInternalServerError })
-	id := e.paidEvent("wh-dead")
+	id := e.paidEvent("wh_dead")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
 	for i := 0; i <= len(DefaultSchedule); i++ {
 		if n, _ := d.runOnce(bg); n != 1 {
@@ -154,7 +154,7 @@ func TestDeadThenResend(t *testing.T) {
 func TestNoEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envConfig{noEndpoint: true})
-	id := e.paidEvent("wh-none")
+	id := e.paidEvent("wh_none")
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks()})
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatal("not claimed")
@@ -176,7 +176,7 @@ func TestTwoDispatchersAndCrashedClaim(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	var ids []string
 	for i := range 12 {
-		ids = append(ids, e.paidEvent("wh-two-"+strconv.Itoa(i)))
+		ids = append(ids, e.paidEvent("wh_two_"+strconv.Itoa(i)))
 	}
 	crashed, err := e.store.ClaimDeliveries(bg, "crashed-worker", clock.Now(), clock.Now().Add(40*time.Second), 2)
 	if err != nil || len(crashed) != 2 {
@@ -222,7 +222,7 @@ func TestWakeAndStop(t *testing.T) {
 	e := newEnv(t, envConfig{})
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Poll: time.Hour})
 	d.Start(bg)
-	id := e.paidEvent("wh-wake")
+	id := e.paidEvent("wh_wake")
 	waitFor(t, "webhook after wake-up", func() bool { return len(e.recv.got()) == 1 })
 	if _, err := e.svc.ResendEvent(bg, e.clientID, id); err != nil {
 		t.Fatal(err)
@@ -241,14 +241,14 @@ func TestDeliverTraced(t *testing.T) {
 	e := newEnv(t, envConfig{clock: clock})
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	e.create("wh-traced")
-	e.pay("wh-traced")
+	e.create("wh_traced")
+	e.pay("wh_traced")
 	ctx, change := tp.Tracer("test").Start(bg, "change")
-	if _, err := e.svc.Sync(ctx, "wh-traced"); err != nil {
+	if _, err := e.svc.Sync(ctx, "wh_traced"); err != nil {
 		t.Fatal(err)
 	}
 	change.End()
-	ev, err := e.store.GetEvent(bg, e.eventID("wh-traced", payment.EventPaymentSucceeded))
+	ev, err := e.store.GetEvent(bg, e.eventID("wh_traced", payment.EventPaymentSucceeded))
 	sc := change.SpanContext()
 	if err != nil || ev.TraceParent != "00-"+sc.TraceID().String()+"-"+sc.SpanID().String()+"-01" {
 		t.Fatalf("event traceparent %q, want the change's span %s: %v", ev.TraceParent, sc.SpanID(), err)
@@ -266,7 +266,7 @@ func TestDeliverTraced(t *testing.T) {
 		t.Errorf("delivery links %v, want the pass %s", l, pass.SpanContext().SpanID())
 	}
 	want := map[string]string{"f2fpay.event_id": ev.ID, "f2fpay.attempt": "1", "http.response.status_code": "200",
-		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh-traced"}
+		"f2fpay.delivery_status": "delivered", "f2fpay.out_trade_no": "wh_traced"}
 	if got := spanAttrs(deliver); !mapHas(got, want) || deliver.Status().Code != codes.Unset || spanAttrs(pass)["f2fpay.deliveries"] != "1" {
 		t.Errorf("delivery %v %v, pass %v; want %v", got, deliver.Status(), spanAttrs(pass), want)
 	}
@@ -280,13 +280,13 @@ func TestDeliverTraced(t *testing.T) {
 		t.Errorf("an idle pass claimed %d and made %d spans", n, len(rec.Ended())-before)
 	}
 	e.recv.setStatus(func(int) int { return http.StatusServiceUnavailable })
-	e.paidEvent("wh-traced-503")
+	e.paidEvent("wh_traced_503")
 	if n, _ := d.runOnce(bg); n != 1 {
 		t.Fatalf("runOnce = %d", n)
 	}
 	var failed sdktrace.ReadOnlySpan
 	for _, s := range rec.Ended() {
-		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh-traced-503" {
+		if s.Name() == "webhook.deliver" && spanAttrs(s)["f2fpay.out_trade_no"] == "wh_traced_503" {
 			failed = s
 		}
 	}

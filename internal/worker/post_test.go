@@ -30,7 +30,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 	verifies := func(h hit, secret string) bool {
 		return client.VerifyWebhook(secret, h.Timestamp, h.Signature, h.Body, client.WithWebhookClock(clock.Now)) == nil
 	}
-	h := deliver("rot-1")
+	h := deliver("rot_1")
 	if !verifies(h, e.webhookSecret) || verifies(h, e.secret) || strings.Count(h.Signature, "v1=") != 1 {
 		t.Fatalf("before rotation: %q (webhook secret verifies %v, API secret %v)", h.Signature, verifies(h, e.webhookSecret), verifies(h, e.secret))
 	}
@@ -38,21 +38,21 @@ func TestWebhookSecretRotation(t *testing.T) {
 	if err != nil || !strings.HasPrefix(graced, payment.WebhookSecretPrefix) {
 		t.Fatalf("rotate: %q %v", graced, err)
 	}
-	h = deliver("rot-2")
+	h = deliver("rot_2")
 	entries := strings.Split(h.Signature, ",")
 	if len(entries) != 2 || entries[0] != "v1="+Sign([]byte(graced), h.Timestamp, h.Body) ||
 		entries[1] != "v1="+Sign([]byte(e.webhookSecret), h.Timestamp, h.Body) || !verifies(h, graced) || !verifies(h, e.webhookSecret) {
 		t.Fatalf("during the grace: %q", h.Signature)
 	}
 	clock.Add(time.Hour)
-	if h = deliver("rot-3"); strings.Count(h.Signature, "v1=") != 1 || !verifies(h, graced) || verifies(h, e.webhookSecret) {
+	if h = deliver("rot_3"); strings.Count(h.Signature, "v1=") != 1 || !verifies(h, graced) || verifies(h, e.webhookSecret) {
 		t.Fatalf("after the grace: %q", h.Signature)
 	}
 	revoked, err := e.svc.RotateWebhookSecret(bg, e.clientID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h = deliver("rot-4"); strings.Count(h.Signature, "v1=") != 1 || !verifies(h, revoked) || verifies(h, graced) {
+	if h = deliver("rot_4"); strings.Count(h.Signature, "v1=") != 1 || !verifies(h, revoked) || verifies(h, graced) {
 		t.Fatalf("after a rotation without grace: %q", h.Signature)
 	}
 	if _, err := e.svc.RotateWebhookSecret(bg, "app_nosuch", 0); payment.ErrorCode(err) != payment.CodeNotFound {
@@ -76,7 +76,7 @@ func TestWebhookSecretIssuedToLegacyClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := NewDispatcher(e.svc, DispatcherConfig{AllowNetworks: payment.LoopbackNetworks(), Clock: clock})
-	for _, no := range []string{"legacy-1", "legacy-2"} {
+	for _, no := range []string{"legacy_1", "legacy_2"} {
 		e.paidEvent(no)
 		if n, err := d.runOnce(bg); n != 1 || err != nil {
 			t.Fatalf("runOnce = %d, %v", n, err)
@@ -97,7 +97,7 @@ func TestWebhookSecretIssuedToLegacyClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.paidEvent("legacy-3")
+	e.paidEvent("legacy_3")
 	if n, err := d.runOnce(bg); n != 1 || err != nil {
 		t.Fatalf("runOnce = %d, %v", n, err)
 	}

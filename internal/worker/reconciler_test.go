@@ -111,7 +111,7 @@ func TestLatePaymentRefunded(t *testing.T) {
 	if o.Status != payment.StatusRefunded || o.RefundedAmount != o.TotalAmount {
 		t.Fatalf("after reconcile: %+v", o)
 	}
-	rf, err := e.store.GetRefund(bg, "rc_late", "late-rc-late")
+	rf, err := e.store.GetRefund(bg, "rc_late", "late-rc_late")
 	if err != nil || rf.Status != payment.RefundSucceeded {
 		t.Fatalf("refund %+v, %v", rf, err)
 	}
@@ -196,8 +196,8 @@ func TestReconcilerPassTraced(t *testing.T) {
 	clock := newFakeClock()
 	e := newEnv(t, envConfig{clock: clock})
 	e.sb.SetFaults(sandbox.Faults{Seed: 1, NotifyDrop: 1})
-	e.create("rc-traced")
-	e.pay("rc-traced")
+	e.create("rc_traced")
+	e.pay("rc_traced")
 	rec := tracetest.NewSpanRecorder()
 	r := NewReconciler(e.svc, ReconcilerConfig{Clock: clock, TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))})
 	if n, _ := r.runOnce(bg); n != 0 || len(rec.Ended()) != 0 {

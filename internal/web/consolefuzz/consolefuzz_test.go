@@ -49,7 +49,7 @@ func (s countingStore) ResetDelivery(ctx context.Context, eventID string, now ti
 	return s.Store.ResetDelivery(ctx, eventID, now)
 }
 
-// alipayFake knows one paid trade, fz-paid; every other trade waits for its buyer. Refunds
+// alipayFake knows one paid trade, fz_paid; every other trade waits for its buyer. Refunds
 // and closes succeed and are counted.
 type alipayFake struct{ w *writes }
 
@@ -61,7 +61,7 @@ func (alipayFake) Precreate(context.Context, payment.PrecreateRequest) (string, 
 }
 
 func (alipayFake) Query(_ context.Context, no string) (*payment.Trade, error) {
-	if no == "fz-paid" {
+	if no == "fz_paid" {
 		at := time.Now()
 		return &payment.Trade{Status: payment.TradeSuccess, OutTradeNo: no, TradeNo: "2024010122001400000000000001", TotalAmount: 990, PaidAt: &at}, nil
 	}
@@ -120,15 +120,15 @@ func newConsole(f testing.TB) *console {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, no := range []string{"fz-paid", "fz-pending"} {
+	for _, no := range []string{"fz_paid", "fz_pending"} {
 		if _, _, err := svc.Create(ctx, cl.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "fuzz"}); err != nil {
 			f.Fatal(err)
 		}
 	}
-	if _, err := svc.Sync(ctx, "fz-paid"); err != nil {
+	if _, err := svc.Sync(ctx, "fz_paid"); err != nil {
 		f.Fatal(err)
 	}
-	events, err := st.ListOrderEvents(ctx, "fz-paid")
+	events, err := st.ListOrderEvents(ctx, "fz_paid")
 	if err != nil || len(events) == 0 {
 		f.Fatalf("events: %v %v", events, err)
 	}
@@ -187,7 +187,7 @@ func (c *console) login(f testing.TB) {
 	if c.session = cookie(rec, "f2fpay_admin"); c.session == nil {
 		f.Fatalf("login: %d", rec.Code)
 	}
-	m := csrfField.FindStringSubmatch(c.do(http.MethodGet, "/admin/orders/fz-paid", "", c.session).Body.String())
+	m := csrfField.FindStringSubmatch(c.do(http.MethodGet, "/admin/orders/fz_paid", "", c.session).Body.String())
 	if m == nil {
 		f.Fatal("the order page has no CSRF token")
 	}
@@ -211,10 +211,10 @@ var actions = []string{"/admin/login", "/admin/orders/%s/refund", "/admin/orders
 func FuzzConsoleForms(f *testing.F) {
 	c := newConsole(f)
 	f.Cleanup(func() { c.close() })
-	f.Add(uint8(1), "fz-paid", "amount=1.00&refund_no=rf-1&reason=fuzz", true, true)
-	f.Add(uint8(1), "fz-paid", "amount=1.00&refund_no=rf-1", false, true)
-	f.Add(uint8(2), "fz-pending", "", true, true)
-	f.Add(uint8(3), "fz-paid", "", true, false)
+	f.Add(uint8(1), "fz_paid", "amount=1.00&refund_no=rf-1&reason=fuzz", true, true)
+	f.Add(uint8(1), "fz_paid", "amount=1.00&refund_no=rf-1", false, true)
+	f.Add(uint8(2), "fz_pending", "", true, true)
+	f.Add(uint8(3), "fz_paid", "", true, false)
 	f.Add(uint8(4), "", "", true, true)
 	f.Add(uint8(5), "", "name=shop&notify_url=http%3A%2F%2F169.254.169.254%2F", true, true)
 	f.Add(uint8(6), "app_x", "csrf=forged", true, false)
@@ -276,11 +276,11 @@ func TestWritesCounted(t *testing.T) {
 	c := newConsole(t)
 	defer c.close()
 	before := c.w.n.Load()
-	rec := c.do(http.MethodPost, "/admin/orders/fz-paid/refund", "amount=1.00&refund_no=rf-1", c.session)
+	rec := c.do(http.MethodPost, "/admin/orders/fz_paid/refund", "amount=1.00&refund_no=rf-1", c.session)
 	if rec.Code != http.StatusForbidden || c.w.n.Load() != before {
 		t.Fatalf("without token: %d, %d writes", rec.Code, c.w.n.Load()-before)
 	}
-	rec = c.do(http.MethodPost, "/admin/orders/fz-paid/refund", "amount=1.00&refund_no=rf-1&csrf="+url.QueryEscape(c.csrf), c.session)
+	rec = c.do(http.MethodPost, "/admin/orders/fz_paid/refund", "amount=1.00&refund_no=rf-1&csrf="+url.QueryEscape(c.csrf), c.session)
 	if rec.Code != http.StatusSeeOther || c.w.n.Load() == before {
 		t.Fatalf("with session and token: %d, %d writes", rec.Code, c.w.n.Load()-before)
 	}
