@@ -39,6 +39,7 @@ const (
 // decimals ("9.90").
 type Payment struct {
 	OutTradeNo     string            `json:"out_trade_no"`
+	Channel        string            `json:"channel"` // alipay or wechat
 	TotalAmount    string            `json:"total_amount"`
 	Subject        string            `json:"subject"`
 	Body           string            `json:"body"`
@@ -77,6 +78,8 @@ type CreateRequest struct {
 	TimeoutMinutes int               `json:"timeout_minutes,omitempty"`
 	NotifyURL      string            `json:"notify_url,omitempty"`
 	Metadata       map[string]string `json:"metadata,omitempty"`
+	// Channel is "alipay" (the default when empty) or "wechat" (WeChat Pay Native).
+	Channel string `json:"channel,omitempty"`
 	// StoreID, TerminalID and OperatorID (each ≤ 32 of [A-Za-z0-9_-], operator_id ≤ 28)
 	// go to Alipay with the order and come back in the Payment.
 	StoreID    string `json:"store_id,omitempty"`

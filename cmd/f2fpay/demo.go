@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -20,6 +21,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 )
 
@@ -64,7 +66,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "demo: %v", err)
 	}
 	defer d.close()
-	fmt.Fprintf(stdout, `f2fpay demo is running (Alipay = embedded sandbox)
+	fmt.Fprintf(stdout, `f2fpay demo is running (Alipay and WeChat Pay = embedded sandboxes)
 
   gateway:        %s
   merchant app:   %s
@@ -72,14 +74,18 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
   webhook secret: %s
   first order:    %s
   buyer page:     %s
+  WeChat order:   %s
+  buyer page:     %s
   console:        %s/admin
   admin password: %s
   sandbox:        %s/sandbox/api/trades
+  WeChat sandbox: %s/sandbox/wechat/api/trades
   state file:     %s
 
 Ctrl-C stops it; restarting on the same --data-dir keeps every order and credential.
 `, d.state.BaseURL, d.state.AppID, d.state.Secret, d.state.WebhookSecret, d.firstOrder.cashier, d.firstOrder.qr,
-		d.state.BaseURL, d.state.AdminPassword, d.state.BaseURL, filepath.Join(*dataDir, "demo.json"))
+		d.wechatOrder.cashier, d.wechatOrder.qr, d.state.BaseURL, d.state.AdminPassword, d.state.BaseURL, d.state.BaseURL,
+		filepath.Join(*dataDir, "demo.json"))
 	if err := d.app.Wait(ctx); err != nil {
 		return fail(stderr, "demo: %v", err)
 	}
@@ -93,10 +99,12 @@ type demoFlags struct {
 }
 
 type demo struct {
-	state      demoState
-	app        *app.App
-	sandbox    *sandbox.Sandbox
-	firstOrder struct{ cashier, qr string }
+	state       demoState
+	app         *app.App
+	sandbox     *sandbox.Sandbox
+	wxSandbox   *wechat.Sandbox
+	firstOrder  struct{ cashier, qr string }
+	wechatOrder struct{ cashier, qr string } // the first WeChat Pay order
 }
 
 // startDemo makes or reuses the keys, sandbox, database and demo client in the data dir,
@@ -120,7 +128,7 @@ func startDemo(ctx context.Context, f demoFlags, env *config.Config, log *slog.L
 		ln.Close()
 		return nil, err
 	}
-	d.app, err = app.New(ctx, app.Options{Config: *cfg, Logger: log, Listener: ln, Sandbox: d.sandbox, NoWorkers: f.noWorkers})
+	d.app, err = app.New(ctx, app.Options{Config: *cfg, Logger: log, Listener: ln, Sandbox: sandboxes(d.sandbox, d.wxSandbox), NoWorkers: f.noWorkers})
 	if err != nil {
 		d.close()
 		return nil, err
@@ -166,10 +174,17 @@ func (d *demo) configure(f demoFlags, env *config.Config, log *slog.Logger) (*co
 		d.close()
 		return nil, fmt.Errorf("sandbox: %v", err)
 	}
+	wxSandbox, wx, err := startDemoWeChat(f.dataDir, d.state.BaseURL, log)
+	if err != nil {
+		d.close()
+		return nil, fmt.Errorf("wechat sandbox: %v", err)
+	}
+	d.wxSandbox = wxSandbox
 	cfg := &config.Config{
 		PublicURL: d.state.BaseURL, Database: f.database, MasterKey: masterKey,
 		Alipay: config.AlipayConfig{AppID: demoAlipayAppID, PrivateKey: string(privPEM), AlipayPublicKey: sb.AlipayPublicKeyPEM(),
 			Gateway: d.state.BaseURL + "/sandbox/gateway.do", SellerID: sb.SellerID(demoAlipayAppID)},
+		WeChat:  wx,
 		Admin:   config.AdminConfig{PasswordHash: string(adminHash), MerchantName: "f2fpay demo shop"},
 		Metrics: config.MetricsConfig{Public: true}, // the demo has one listener, for everything
 		// The tuning the environment may give the demo too.
@@ -221,16 +236,26 @@ func writeDemoState(dataDir string, s demoState) error {
 	return os.WriteFile(filepath.Join(dataDir, "demo.json"), append(b, '\n'), 0o600)
 }
 
+// createFirstOrder creates a first order on each channel, for the banner.
 func (d *demo) createFirstOrder(ctx context.Context) error {
-	suffix := make([]byte, 3)
-	_, _ = rand.Read(suffix)
-	no := fmt.Sprintf("demo_%s_%x", time.Now().UTC().Format("20060102150405"), suffix)
-	o, _, err := d.app.Service().Create(ctx, d.state.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990, Subject: "f2fpay demo order"})
-	if err != nil {
-		return fmt.Errorf("first demo order: %v", err)
+	for _, o := range []struct {
+		channel, prefix string
+		out             *struct{ cashier, qr string }
+	}{{payment.ChannelAlipay, "demo", &d.firstOrder}, {payment.ChannelWeChat, "demo_wx", &d.wechatOrder}} {
+		suffix := make([]byte, 3)
+		_, _ = rand.Read(suffix)
+		no := fmt.Sprintf("%s_%s_%x", o.prefix, time.Now().UTC().Format("20060102150405"), suffix)
+		ord, _, err := d.app.Service().Create(ctx, d.state.AppID, payment.CreateRequest{OutTradeNo: no, TotalAmount: 990,
+			Subject: "f2fpay demo order", Channel: o.channel})
+		if err != nil {
+			return fmt.Errorf("first demo order (%s): %v", o.channel, err)
+		}
+		v := payment.PaymentView(ord, d.state.BaseURL)
+		o.out.cashier, o.out.qr = v.CashierURL, v.QRCode
+		if pr, ok := strings.CutPrefix(v.QRCode, "weixin://wxpay/bizpayurl?pr="); ok {
+			o.out.qr = d.state.BaseURL + "/sandbox/wechat/scan/" + pr // the sandbox's buyer page for the code_url
+		}
 	}
-	v := payment.PaymentView(o, d.state.BaseURL)
-	d.firstOrder.cashier, d.firstOrder.qr = v.CashierURL, v.QRCode
 	return nil
 }
 
@@ -243,5 +268,8 @@ func (d *demo) close() {
 	}
 	if d.sandbox != nil {
 		d.sandbox.Close()
+	}
+	if d.wxSandbox != nil {
+		d.wxSandbox.Close()
 	}
 }

@@ -32,6 +32,7 @@ func runPay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the final order as JSON")
 	timeout := fs.Int("timeout-minutes", 0, "order expiry in minutes (default: the gateway's)")
 	invert := fs.Bool("invert", false, "draw the QR for a terminal with a light background")
+	channel := fs.String("channel", "alipay", "alipay or wechat (WeChat Pay Native)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -57,7 +58,7 @@ func runPay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	no := fmt.Sprintf("pay_%s_%x", time.Now().UTC().Format("20060102150405"), suffix)
-	p, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: *amount, Subject: *subject, TimeoutMinutes: *timeout})
+	p, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: *amount, Subject: *subject, TimeoutMinutes: *timeout, Channel: *channel})
 	if err != nil {
 		return fail(stderr, "pay: %v", err)
 	}
@@ -65,7 +66,11 @@ func runPay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := renderQR(stderr, p.QRCode, *invert); err != nil {
 		return fail(stderr, "pay: draw QR: %v", err)
 	}
-	fmt.Fprintf(stderr, "\nscan with Alipay, or open %s\n", p.CashierURL)
+	wallet := "Alipay"
+	if p.Channel == "wechat" {
+		wallet = "WeChat"
+	}
+	fmt.Fprintf(stderr, "\nscan with %s, or open %s\n", wallet, p.CashierURL)
 	p, err = waitPaid(ctx, c, p, stderr)
 	if err != nil {
 		return fail(stderr, "pay: %v", err)

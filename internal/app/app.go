@@ -26,6 +26,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/tracing"
 	"github.com/f2fpay/f2fpay/internal/version"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 // Options is what a gateway is built from besides its configuration.
@@ -67,6 +68,7 @@ type App struct {
 	allow    []netip.Prefix // webhooks.allow_networks, parsed
 	svc      *payment.Service
 	channel  *alipay.Channel
+	wechat   *wechatpay.Channel // nil unless wechat.* is configured
 	metrics  *metrics.Metrics
 	tracer   *tracing.Provider // spans of requests and worker passes; flushed by closeAll
 	notes    *notifier.Notifier
@@ -159,7 +161,7 @@ func (a *App) buildCore(ctx context.Context, o Options) error {
 	}
 	a.allow = allow
 	b, err := backend.New(st, backend.Options{
-		Alipay: a.cfg.Alipay, MasterKey: a.cfg.MasterKey, Clock: o.Clock, Logger: a.log,
+		Alipay: a.cfg.Alipay, WeChat: a.cfg.WeChat, MasterKey: a.cfg.MasterKey, Clock: o.Clock, Logger: a.log,
 		OnChannelCall: a.metrics.ObserveAlipayCall, OnCertEvent: a.metrics.ObserveAlipayCertEvent, WrapChannel: o.WrapChannel,
 		Breaker: &a.cfg.Breaker, OnBreakerState: a.metrics.SetAlipayBreakerState,
 		Payment: payment.Config{PublicURL: a.PublicURL(), ConfirmWithQuery: a.cfg.ConfirmWithQuery(),
@@ -169,7 +171,7 @@ func (a *App) buildCore(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	a.svc, a.channel = b.Service, b.Channel
+	a.svc, a.channel, a.wechat = b.Service, b.Channel, b.WeChat
 	a.svc.OnNotification(a.metrics.ObserveNotification)
 	a.notes = notifier.New(st)
 	a.svc.OnChange(a.notes.Publish)
@@ -255,6 +257,9 @@ func (a *App) Store() payment.Store { return a.store }
 
 // Channel is the real Alipay channel, unwrapped.
 func (a *App) Channel() *alipay.Channel { return a.channel }
+
+// WeChat is the real WeChat Pay channel, unwrapped; nil when wechat.* is not configured.
+func (a *App) WeChat() *wechatpay.Channel { return a.wechat }
 
 // closeAll closes what New opened, for a failed New and the end of Stop.
 func (a *App) closeAll() {

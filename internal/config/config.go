@@ -37,6 +37,7 @@ type Config struct {
 	MasterKey      string           `yaml:"master_key"`
 	LogFormat      string           `yaml:"log_format"` // json (default) or text
 	Alipay         AlipayConfig     `yaml:"alipay"`
+	WeChat         WeChatConfig     `yaml:"wechat"` // the second channel; off while empty
 	Notify         NotifyConfig     `yaml:"notify"`
 	LatePayment    string           `yaml:"late_payment"` // record | refund
 	DefaultTimeout time.Duration    `yaml:"default_timeout"`
@@ -134,6 +135,37 @@ func (a AlipayConfig) GatewayURL() string {
 		return AlipaySandboxGateway
 	}
 	return a.Gateway
+}
+
+// WeChatConfig is the merchant's WeChat Pay APIv3 account, for Native orders
+// ("channel":"wechat"). Every field empty switches the channel off; any set asks for all of
+// them but gateway and timeout (Validate).
+type WeChatConfig struct {
+	MchID      string `yaml:"mch_id"`      // 商户号
+	AppID      string `yaml:"app_id"`      // the AppID bound to the merchant
+	CertSerial string `yaml:"cert_serial"` // serial number of the merchant API certificate
+	PrivateKey string `yaml:"private_key"` // merchant API private key (apiclient_key.pem), PEM
+	APIv3Key   string `yaml:"api_v3_key"`  // 32 bytes: decrypts notifications
+	// PlatformPublicKey is the WeChat Pay public key (pub_key.pem) and PlatformPublicKeyID
+	// its PUB_KEY_ID_…: they verify answers and notifications.
+	PlatformPublicKey   string        `yaml:"platform_public_key"`
+	PlatformPublicKeyID string        `yaml:"platform_public_key_id"`
+	Gateway             string        `yaml:"gateway"` // production (default) or a base URL such as the sandbox's …/sandbox/wechat
+	Timeout             time.Duration `yaml:"timeout"` // per call; default 10s
+}
+
+// Enabled reports whether any wechat setting is given: the channel is then configured.
+func (w WeChatConfig) Enabled() bool {
+	return w.MchID != "" || w.AppID != "" || w.CertSerial != "" || w.PrivateKey != "" || w.APIv3Key != "" ||
+		w.PlatformPublicKey != "" || w.PlatformPublicKeyID != "" || w.Gateway != ""
+}
+
+// GatewayURL resolves wechat.gateway: "" for production (the client's default) or the URL.
+func (w WeChatConfig) GatewayURL() string {
+	if w.Gateway == "production" {
+		return ""
+	}
+	return w.Gateway
 }
 
 // NotifyConfig is how Alipay's notifications are trusted.

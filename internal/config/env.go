@@ -105,6 +105,15 @@ var envVars = []envVar{
 	{"ALIPAY_GATEWAY", plain, str(func(c *Config) *string { return &c.Alipay.Gateway })},
 	{"ALIPAY_SELLER_ID", plain, str(func(c *Config) *string { return &c.Alipay.SellerID })},
 	{"ALIPAY_TIMEOUT", plain, dur(func(c *Config) *time.Duration { return &c.Alipay.Timeout })},
+	{"WECHAT_MCH_ID", plain, str(func(c *Config) *string { return &c.WeChat.MchID })},
+	{"WECHAT_APP_ID", plain, str(func(c *Config) *string { return &c.WeChat.AppID })},
+	{"WECHAT_CERT_SERIAL", plain, str(func(c *Config) *string { return &c.WeChat.CertSerial })},
+	{"WECHAT_PRIVATE_KEY", secret, str(func(c *Config) *string { return &c.WeChat.PrivateKey })},
+	{"WECHAT_API_V3_KEY", secret, str(func(c *Config) *string { return &c.WeChat.APIv3Key })},
+	{"WECHAT_PLATFORM_PUBLIC_KEY", secret, str(func(c *Config) *string { return &c.WeChat.PlatformPublicKey })},
+	{"WECHAT_PLATFORM_PUBLIC_KEY_ID", plain, str(func(c *Config) *string { return &c.WeChat.PlatformPublicKeyID })},
+	{"WECHAT_GATEWAY", plain, str(func(c *Config) *string { return &c.WeChat.Gateway })},
+	{"WECHAT_TIMEOUT", plain, dur(func(c *Config) *time.Duration { return &c.WeChat.Timeout })},
 	{"NOTIFY_CONFIRM_WITH_QUERY", plain, func(c *Config, v string) error {
 		var b bool
 		if err := boolean(func(*Config) *bool { return &b })(c, v); err != nil {

@@ -12,7 +12,7 @@ import (
 // secretEnv are the settings whose values are secrets (keys, password hashes, URLs that may
 // carry a password). The public keys and certificates also have _FILE forms, for
 // convenience, but anyone may read them.
-var secretEnv = []string{"DATABASE", "MASTER_KEY", "ALIPAY_PRIVATE_KEY", "ADMIN_PASSWORD_HASH", "REDIS", "NATS"}
+var secretEnv = []string{"DATABASE", "MASTER_KEY", "ALIPAY_PRIVATE_KEY", "WECHAT_PRIVATE_KEY", "WECHAT_API_V3_KEY", "ADMIN_PASSWORD_HASH", "REDIS", "NATS"}
 
 // SecretFile is a file that holds a secret of a configuration, and the setting that names
 // it (an F2FPAY_…_FILE variable, tls.key_file, database, the configuration file).
@@ -60,7 +60,7 @@ func yamlHasSecret(path string) bool {
 	if err != nil {
 		return true
 	}
-	for _, v := range []string{c.MasterKey, c.Alipay.PrivateKey, c.Admin.PasswordHash} {
+	for _, v := range []string{c.MasterKey, c.Alipay.PrivateKey, c.WeChat.PrivateKey, c.WeChat.APIv3Key, c.Admin.PasswordHash} {
 		if v != "" {
 			return true
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 // Validate refuses a `serve` configuration that cannot work, naming every problem at once
@@ -50,7 +51,55 @@ func (c *Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.WeChat.check()...)
 	return errors.Join(append(errs, c.checkTuning()...)...)
+}
+
+// check validates the wechat settings when any is given: all but gateway and timeout are
+// then required, and the keys must be what WeChat Pay issues.
+func (w WeChatConfig) check() []error {
+	if !w.Enabled() {
+		return nil
+	}
+	var errs []error
+	need := func(v, what string) bool {
+		if strings.TrimSpace(v) == "" {
+			errs = append(errs, fmt.Errorf("%s is missing (the wechat channel is configured)", what))
+			return false
+		}
+		return true
+	}
+	need(w.MchID, "wechat.mch_id (F2FPAY_WECHAT_MCH_ID)")
+	need(w.AppID, "wechat.app_id (F2FPAY_WECHAT_APP_ID)")
+	need(w.CertSerial, "wechat.cert_serial (F2FPAY_WECHAT_CERT_SERIAL)")
+	if need(w.PrivateKey, "wechat.private_key (F2FPAY_WECHAT_PRIVATE_KEY or _FILE)") {
+		if _, err := wechatpay.ParsePrivateKey(w.PrivateKey); err != nil {
+			errs = append(errs, fmt.Errorf("wechat.private_key: %v", err))
+		}
+	}
+	if need(w.APIv3Key, "wechat.api_v3_key (F2FPAY_WECHAT_API_V3_KEY or _FILE)") {
+		if err := wechatpay.CheckAPIv3Key(w.APIv3Key); err != nil {
+			errs = append(errs, fmt.Errorf("wechat.api_v3_key: %v", err))
+		}
+	}
+	if need(w.PlatformPublicKey, "wechat.platform_public_key (F2FPAY_WECHAT_PLATFORM_PUBLIC_KEY or _FILE)") {
+		if _, err := wechatpay.ParsePublicKey(w.PlatformPublicKey); err != nil {
+			errs = append(errs, fmt.Errorf("wechat.platform_public_key: %v", err))
+		}
+	}
+	if need(w.PlatformPublicKeyID, "wechat.platform_public_key_id (F2FPAY_WECHAT_PLATFORM_PUBLIC_KEY_ID)") &&
+		!strings.HasPrefix(w.PlatformPublicKeyID, wechatpay.PublicKeyIDPrefix) {
+		errs = append(errs, fmt.Errorf("wechat.platform_public_key_id must start with %s", wechatpay.PublicKeyIDPrefix))
+	}
+	if g := w.GatewayURL(); g != "" {
+		if u, err := url.Parse(g); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			errs = append(errs, errors.New("wechat.gateway must be production or an absolute http(s) URL without a query"))
+		}
+	}
+	if w.Timeout < 0 {
+		errs = append(errs, errors.New("wechat.timeout must not be negative"))
+	}
+	return errs
 }
 
 // checkTuning checks the settings that have defaults; demo checks these too.

@@ -45,6 +45,15 @@ func validConfig() *Config {
 	}
 }
 
+// withWeChat adds a valid wechat channel to c.
+func withWeChat(c *Config) *Config {
+	ks := testKeys()
+	c.WeChat = WeChatConfig{MchID: "1900000109", AppID: "wxd678efh567hg6787", CertSerial: "3775B6A45ACD588826D15E583A95F5DD12345678",
+		PrivateKey: privPEM(ks[1]), APIv3Key: "0123456789abcdef0123456789abcdef", PlatformPublicKey: pubPEM(ks[0]),
+		PlatformPublicKeyID: "PUB_KEY_ID_0114232134912410000000000000"}
+	return c
+}
+
 func TestValidateAcceptsAndDefaults(t *testing.T) {
 	c := validConfig()
 	if err := c.Validate(); err != nil {
@@ -69,6 +78,17 @@ func TestValidateAcceptsAndDefaults(t *testing.T) {
 	c.Alipay.AppCert, c.Alipay.AlipayCert, c.Alipay.RootCert = "app", "alipay", "root"
 	if err := c.Validate(); err != nil {
 		t.Fatalf("certificate mode: %v", err)
+	}
+	if c.WeChat.Enabled() {
+		t.Fatal("no wechat setting, yet the channel is on")
+	}
+	w := withWeChat(validConfig())
+	if err := w.Validate(); err != nil || !w.WeChat.Enabled() || w.WeChat.GatewayURL() != "" {
+		t.Fatalf("the wechat channel: %v", err)
+	}
+	w.WeChat.Gateway = "http://127.0.0.1:8080/sandbox/wechat"
+	if err := w.Validate(); err != nil || w.WeChat.GatewayURL() != w.WeChat.Gateway {
+		t.Fatalf("the wechat channel on the sandbox: %v", err)
 	}
 }
 
@@ -96,6 +116,20 @@ func TestValidateNamesEachProblem(t *testing.T) {
 		{"no alipay public key", func(c *Config) { c.Alipay.AlipayPublicKey = "" }, []string{"alipay.alipay_public_key (F2FPAY_ALIPAY_PUBLIC_KEY or _FILE) is missing"}},
 		{"half certificate mode", func(c *Config) { c.Alipay.AppCert = "app" }, []string{"alipay.alipay_cert is missing", "alipay.root_cert is missing"}},
 		{"certificate mode without app cert", func(c *Config) { c.Alipay.AlipayCert, c.Alipay.RootCert = "a", "r" }, []string{"alipay.app_cert is missing"}},
+		{"wechat with only a mch_id", func(c *Config) { c.WeChat.MchID = "1900000109" }, []string{
+			"wechat.app_id (F2FPAY_WECHAT_APP_ID) is missing (the wechat channel is configured)",
+			"wechat.cert_serial (F2FPAY_WECHAT_CERT_SERIAL) is missing",
+			"wechat.private_key (F2FPAY_WECHAT_PRIVATE_KEY or _FILE) is missing",
+			"wechat.api_v3_key (F2FPAY_WECHAT_API_V3_KEY or _FILE) is missing",
+			"wechat.platform_public_key (F2FPAY_WECHAT_PLATFORM_PUBLIC_KEY or _FILE) is missing",
+			"wechat.platform_public_key_id (F2FPAY_WECHAT_PLATFORM_PUBLIC_KEY_ID) is missing"}},
+		{"wechat without a mch_id", func(c *Config) { withWeChat(c).WeChat.MchID = "" }, []string{"wechat.mch_id (F2FPAY_WECHAT_MCH_ID) is missing"}},
+		{"wechat garbled private key", func(c *Config) { withWeChat(c).WeChat.PrivateKey = "not a key!" }, []string{"wechat.private_key: "}},
+		{"wechat short api v3 key", func(c *Config) { withWeChat(c).WeChat.APIv3Key = "short" }, []string{"wechat.api_v3_key: "}},
+		{"wechat garbled platform key", func(c *Config) { withWeChat(c).WeChat.PlatformPublicKey = "AAAA" }, []string{"wechat.platform_public_key: "}},
+		{"wechat platform key id", func(c *Config) { withWeChat(c).WeChat.PlatformPublicKeyID = "0114232134912410000000000000" }, []string{"wechat.platform_public_key_id must start with PUB_KEY_ID_"}},
+		{"wechat gateway", func(c *Config) { withWeChat(c).WeChat.Gateway = "api.mch.example" }, []string{"wechat.gateway must be production or an absolute http(s) URL"}},
+		{"wechat timeout", func(c *Config) { withWeChat(c).WeChat.Timeout = -time.Second }, []string{"wechat.timeout must not be negative"}},
 		{"late payment", func(c *Config) { c.LatePayment = "keep" }, []string{"late_payment must be record or refund"}},
 		{"log format", func(c *Config) { c.LogFormat = "xml" }, []string{"log_format must be json or text"}},
 		{"tls without files", func(c *Config) { c.TLS.Listen = ":8443" }, []string{"tls.listen needs tls.cert_file and tls.key_file"}},

@@ -1,6 +1,6 @@
 // Package doctor checks a `serve` configuration end to end before the first customer
 // pays: the configuration, the key pair, certificate mode's certificates, a signed call to
-// the Alipay gateway, the clock, the database and its migrations, Redis and NATS, the
+// the Alipay gateway (and WeChat Pay's, when configured), the clock, the database and its migrations, Redis and NATS, the
 // public URL, the TLS certificate and the modes of secret files. Each check is a small
 // function giving Results; `f2fpay doctor` prints them and exits 1 when one failed.
 //
@@ -99,7 +99,7 @@ func Run(ctx context.Context, o Options) []Result {
 	}()
 	for _, check := range []func(context.Context){
 		d.checkConfig, d.checkKeys, d.checkCerts, d.checkDatabase, d.checkGateway, d.checkClock,
-		d.checkAlipayCerts, d.checkRedis, d.checkNATS, d.checkPublicURL, d.checkTLS, d.checkFileModes,
+		d.checkAlipayCerts, d.checkWeChat, d.checkRedis, d.checkNATS, d.checkPublicURL, d.checkTLS, d.checkFileModes,
 	} {
 		check(ctx)
 	}

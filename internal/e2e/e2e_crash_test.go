@@ -15,22 +15,31 @@ import (
 )
 
 // createAndPay creates an order through the merchant API, repeating the same request while
-// the gateway is down, then has the sandbox's buyer pay it.
+// the gateway is down, then has the sandbox's buyer pay it: the WeChat sandbox's for an
+// order whose number starts with "wx" (wechatOrder), the Alipay sandbox's otherwise.
 func (w *world) createAndPay(ctx context.Context, c *client.Client, no string) error {
 	var err error
+	req := client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 120}
+	if wechatOrder(no) {
+		req.Channel = "wechat"
+	}
 	if !testutil.Until(ctx, func() bool {
-		_, _, err = c.Create(ctx, client.CreateRequest{OutTradeNo: no, TotalAmount: "0.99", Subject: "e2e " + no, TimeoutMinutes: 120})
+		_, _, err = c.Create(ctx, req)
 		return err == nil
 	}) {
 		return fmt.Errorf("create %s: %w", no, err)
+	}
+	if wechatOrder(no) {
+		return w.payWeChat(no)
 	}
 	_, err = w.sb.Pay(w.appID, no, sandbox.OutcomeSuccess)
 	return err
 }
 
-// TestCrash: 300 orders are created and paid while the gateway is SIGKILLed at random
-// moments at least 8 times and restarted on the same data dir; afterwards the sandbox, the
-// gateway and the webhook receiver agree and nothing was paid or reported twice.
+// TestCrash: 300 orders, half on Alipay and half on WeChat Pay, are created and paid while
+// the gateway is SIGKILLed at random moments at least 8 times and restarted on the same data
+// dir; afterwards the sandboxes, the gateway and the webhook receiver agree and nothing was
+// paid or reported twice.
 func TestCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: skipped in -short")
@@ -43,6 +52,9 @@ func TestCrash(t *testing.T) {
 	nos := make([]string, orders)
 	for i := range nos {
 		nos[i] = fmt.Sprintf("crash_%03d", i)
+		if i%2 == 1 {
+			nos[i] = fmt.Sprintf("wxcrash_%03d", i)
+		}
 	}
 	ctx := withTimeout(t, 3*time.Minute)
 	var next, killed atomic.Int64
@@ -95,7 +107,7 @@ func TestCrash(t *testing.T) {
 	}
 	x := w.settle(t, c, nos, 90*time.Second)
 	fmt.Printf("crash test: %d SIGKILLs (%d while orders were being created and paid), %d starts\n%s\n", kills, killsDuringLoad, w.starts, x)
-	if !x.ok() || x.SandboxPaid != orders || killsDuringLoad < minKills {
+	if !x.ok() || x.SandboxPaid != orders || x.WeChatOrders != orders/2 || killsDuringLoad < minKills {
 		t.Fatalf("after %d kills the counts disagree:\n%s\nserve log tail:\n%s", kills, x, w.logTail())
 	}
 	w.stop()

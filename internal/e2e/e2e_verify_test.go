@@ -16,6 +16,8 @@ type tally struct {
 	SucceededEvents, OrdersWithOneSucceeded, Events       int
 	ReceivedIDs, MissingAtReceiver, IDsWithTwoBodies      int
 	ReceiverPosts, BadSignatures, OrdersWithSecondPayment int
+	// Of the above, the orders on WeChat Pay (wechatOrder) and how many each side has paid.
+	WeChatOrders, WeChatSandboxPaid, WeChatGatewayPaid int
 }
 
 func (x tally) ok() bool {
@@ -55,6 +57,9 @@ func (w *world) count(ctx context.Context, c *client.Client, nos []string) (tall
 	for _, no := range nos {
 		tr, ok := w.sb.Trade(w.appID, no)
 		sbPaid := ok && (tr.Status == "TRADE_SUCCESS" || tr.Status == "TRADE_FINISHED")
+		if wechatOrder(no) {
+			sbPaid = w.wechatPaid(no)
+		}
 		p, err := c.Query(ctx, no, client.QueryOptions{})
 		if err != nil {
 			return x, fmt.Errorf("query %s: %w", no, err)
@@ -68,6 +73,15 @@ func (w *world) count(ctx context.Context, c *client.Client, nos []string) (tall
 		}
 		if sbPaid != gwPaid {
 			x.PaidMismatch++
+		}
+		if wechatOrder(no) {
+			x.WeChatOrders++
+			if sbPaid {
+				x.WeChatSandboxPaid++
+			}
+			if gwPaid {
+				x.WeChatGatewayPaid++
+			}
 		}
 		switch n := succeeded[no]; {
 		case n == 1:
@@ -120,7 +134,10 @@ event ids at the receiver       %d
 listed ids never received       %d
 ids received with two bodies    %d
 webhook POSTs received          %d
-bad signatures                  %d`, x.Orders, x.SandboxPaid, x.GatewayPaid, x.PaidMismatch, x.SucceededEvents,
+bad signatures                  %d
+of which on WeChat Pay: orders  %d
+  paid in the WeChat sandbox    %d
+  paid in f2fpay                %d`, x.Orders, x.SandboxPaid, x.GatewayPaid, x.PaidMismatch, x.SucceededEvents,
 		x.OrdersWithOneSucceeded, x.OrdersWithSecondPayment, x.Events, x.ReceivedIDs, x.MissingAtReceiver,
-		x.IDsWithTwoBodies, x.ReceiverPosts, x.BadSignatures)
+		x.IDsWithTwoBodies, x.ReceiverPosts, x.BadSignatures, x.WeChatOrders, x.WeChatSandboxPaid, x.WeChatGatewayPaid)
 }

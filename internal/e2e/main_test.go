@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -23,7 +25,9 @@ import (
 
 	"github.com/f2fpay/f2fpay/client"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 
 	"github.com/f2fpay/f2fpay/internal/testbin"
 	"github.com/f2fpay/f2fpay/internal/testutil"
@@ -40,6 +44,9 @@ type world struct {
 	t        *testing.T
 	sb       *sandbox.Sandbox
 	appID    string
+	wx       *wechat.Sandbox // WeChat Pay: orders whose number starts with "wx" (wechatOrder)
+	wxURL    string
+	wxMchID  string
 	recv     *receiver
 	dir      string
 	env      []string
@@ -59,6 +66,10 @@ func newWorld(t *testing.T, extraEnv ...string) *world {
 	w.appID = "2021000000000042"
 	var alipayEnv []string
 	w.sb, alipayEnv = newAlipay(t, w.appID)
+	w.wxMchID = "1900000109"
+	var wechatEnv []string
+	w.wx, w.wxURL, wechatEnv = newWeChat(t, w.wxMchID)
+	alipayEnv = append(alipayEnv, wechatEnv...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port, kept across restarts
 	if err != nil {
 		t.Fatal(err)
@@ -270,4 +281,59 @@ func newAlipay(t *testing.T, appID string) (*sandbox.Sandbox, []string) {
 		"F2FPAY_ALIPAY_PUBLIC_KEY=" + sb.AlipayPublicKeyPEM(), "F2FPAY_ALIPAY_GATEWAY=" + srv.URL + "/sandbox/gateway.do",
 		"F2FPAY_ALIPAY_SELLER_ID=" + sb.SellerID(appID), "F2FPAY_ALIPAY_TIMEOUT=3s",
 	}
+}
+
+// newWeChat starts the WeChat sandbox on httptest (100 times faster) with a fresh merchant
+// and returns it, its base URL and the F2FPAY_WECHAT_* environment of a gateway that uses it.
+func newWeChat(t *testing.T, mchID string) (*wechat.Sandbox, string, []string) {
+	t.Helper()
+	var sbh atomic.Pointer[wechat.Sandbox]
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(rw, r) }))
+	t.Cleanup(srv.Close)
+	sb, err := wechat.New(wechat.Config{BaseURL: srv.URL, TimeScale: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbh.Store(sb)
+	t.Cleanup(sb.Close)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
+	const serial, apiV3 = "3775B6A45ACD588826D15E583A95F5DD12345678", "e2e-apiv3-key-0123456789abcdefgh"
+	if err := sb.RegisterMerchant(mchID, serial, wechatpay.PublicKeyPEM(&key.PublicKey), apiV3); err != nil {
+		t.Fatal(err)
+	}
+	return sb, srv.URL, []string{
+		"F2FPAY_WECHAT_MCH_ID=" + mchID, "F2FPAY_WECHAT_APP_ID=wxd678efh567hg6787", "F2FPAY_WECHAT_CERT_SERIAL=" + serial,
+		"F2FPAY_WECHAT_PRIVATE_KEY=" + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
+		"F2FPAY_WECHAT_API_V3_KEY=" + apiV3, "F2FPAY_WECHAT_PLATFORM_PUBLIC_KEY=" + sb.PlatformPublicKeyPEM(),
+		"F2FPAY_WECHAT_PLATFORM_PUBLIC_KEY_ID=" + sb.PlatformPublicKeyID(), "F2FPAY_WECHAT_GATEWAY=" + srv.URL + "/sandbox/wechat",
+		"F2FPAY_WECHAT_TIMEOUT=3s",
+	}
+}
+
+// wechatOrder reports whether the order of number no is created on WeChat Pay.
+func wechatOrder(no string) bool { return strings.HasPrefix(no, "wx") }
+
+// payWeChat has the WeChat sandbox's buyer pay the order.
+func (w *world) payWeChat(no string) error {
+	b, _ := json.Marshal(map[string]string{"mchid": w.wxMchID, "out_trade_no": no})
+	resp, err := http.Post(w.wxURL+"/sandbox/wechat/api/pay", "application/json", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("wechat sandbox pay %s: %d %s", no, resp.StatusCode, body)
+	}
+	return nil
+}
+
+// wechatPaid reports whether the WeChat sandbox has the order paid.
+func (w *world) wechatPaid(no string) bool {
+	ts := w.wx.Trades(w.wxMchID, no)
+	return len(ts) == 1 && (ts[0].State == "SUCCESS" || ts[0].State == "REFUND")
 }

@@ -34,8 +34,11 @@ type ClientPeeker interface {
 // ipLimitedRoute reports whether a path is one of the unauthenticated routes an attacker
 // can hit for free: the notify endpoint, the cashier pages and the console login.
 func ipLimitedRoute(path string) bool {
-	return path == "/notify/alipay" || strings.HasPrefix(path, "/pay/") || path == "/admin/login"
+	return isNotifyPath(path) || strings.HasPrefix(path, "/pay/") || path == "/admin/login"
 }
+
+// isNotifyPath reports whether path is a channel's notify endpoint.
+func isNotifyPath(path string) bool { return path == "/notify/alipay" || path == wechatNotifyPath }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least one, as Retry-After wants.
 func retryAfterSeconds(d time.Duration) int { return max(int(math.Ceil(d.Seconds())), 1) }
@@ -57,7 +60,7 @@ func (s *server) ipLimit(c *gin.Context) {
 		return
 	}
 	route := "public"
-	if c.Request.URL.Path == "/notify/alipay" {
+	if isNotifyPath(c.Request.URL.Path) {
 		route = "notify"
 	}
 	ok, retry := s.ipLimiter.AllowIP(c.Request.Context(), route, c.ClientIP())
@@ -65,10 +68,14 @@ func (s *server) ipLimit(c *gin.Context) {
 		c.Next()
 		return
 	}
-	if c.Request.URL.Path == "/notify/alipay" {
+	if isNotifyPath(c.Request.URL.Path) {
 		s.log.DebugContext(c.Request.Context(), "notification rate-limited", slog.String("request_id", requestIDOf(c)),
 			slog.String("client_ip", c.ClientIP()))
 		s.svc.CountThrottledNotification()
+		if c.Request.URL.Path == wechatNotifyPath {
+			refuseWeChatRateLimited(c, retry)
+			return
+		}
 		refuseNotifyRateLimited(c, retry)
 		return
 	}

@@ -22,6 +22,7 @@ type createPaymentBody struct {
 	TimeoutMinutes *int              `json:"timeout_minutes"`
 	NotifyURL      string            `json:"notify_url"`
 	Metadata       map[string]string `json:"metadata"`
+	Channel        string            `json:"channel"`
 	StoreID        string            `json:"store_id"`
 	TerminalID     string            `json:"terminal_id"`
 	OperatorID     string            `json:"operator_id"`
@@ -79,7 +80,7 @@ func (s *server) createPayment(c *gin.Context) {
 	}
 	o, created, err := s.svc.Create(c.Request.Context(), clientOf(c).AppID, payment.CreateRequest{
 		OutTradeNo: in.OutTradeNo, TotalAmount: amount, Subject: in.Subject, Body: in.Body,
-		TimeoutMinutes: timeout, NotifyURL: in.NotifyURL, Metadata: in.Metadata,
+		TimeoutMinutes: timeout, NotifyURL: in.NotifyURL, Metadata: in.Metadata, Channel: in.Channel,
 		StoreID: in.StoreID, TerminalID: in.TerminalID, OperatorID: in.OperatorID,
 	})
 	if err != nil {

@@ -115,6 +115,9 @@ func New(cfg Config) http.Handler {
 	e.GET("/health", s.health)
 	e.GET("/ready", s.ready)
 	e.POST("/notify/alipay", s.notify)
+	if s.svc != nil && s.svc.HasChannel(payment.ChannelWeChat) {
+		e.POST(wechatNotifyPath, s.notifyWeChat)
+	}
 	e.GET("/api/openapi.yaml", serveOpenAPI)
 
 	api := e.Group("/api/v1/payment", s.preLimit, s.authenticate, s.rateLimit, s.useNonce)

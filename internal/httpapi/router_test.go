@@ -3,12 +3,17 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +24,11 @@ import (
 	"github.com/f2fpay/f2fpay/internal/httpapi"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 	"github.com/f2fpay/f2fpay/internal/testenv"
 	"github.com/f2fpay/f2fpay/internal/testutil"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 // testBundle is one gateway on httptest with real SQLite, the real Alipay channel and the
@@ -37,6 +44,7 @@ type testBundle struct {
 	secret    string
 	client    *client.Client
 	changes   chan *payment.Order // every committed order change (Service.OnChange)
+	wx        *wechat.Sandbox     // with setupOptions.wechat
 }
 
 type setupOptions struct {
@@ -56,6 +64,9 @@ type setupOptions struct {
 	trustedProxies []string
 	// notifyFail budgets unverified notifications (Service.SetNotifyFailBudget).
 	notifyFail payment.NotifyFailBudget
+	// wechat adds the WeChat Pay channel against the WeChat sandbox, mounted under
+	// /sandbox/wechat on the same server (b.wx).
+	wechat bool
 	// tracerProvider traces the requests (a span recorder's).
 	tracerProvider trace.TracerProvider
 }
@@ -77,6 +88,15 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	if o.notifyFail != nil {
 		svc.SetNotifyFailBudget(o.notifyFail)
 	}
+	var wx *wechat.Sandbox
+	var sandboxes http.Handler = sb
+	if o.wechat {
+		wx = addWeChat(t, svc, srv.URL)
+		mux := http.NewServeMux()
+		mux.Handle("/sandbox/wechat/", wx)
+		mux.Handle("/", sb)
+		sandboxes = mux
+	}
 	changes := make(chan *payment.Order, 256)
 	svc.OnChange(func(o *payment.Order) {
 		select {
@@ -88,7 +108,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		Service: svc, Waiter: o.waiter, Limiter: o.limiter, Logger: o.logger, IPLimiter: o.ipLimiter, Observe: o.observe,
 		Version: testVersion, Draining: o.draining, TrustedProxies: o.trustedProxies, TracerProvider: o.tracerProvider,
 		Extra: func(e *gin.Engine) {
-			e.Any("/sandbox/*path", gin.WrapH(sb))
+			e.Any("/sandbox/*path", gin.WrapH(sandboxes))
 			if o.extra != nil {
 				o.extra(e)
 			}
@@ -99,7 +119,7 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 		t.Fatal(err)
 	}
 	return &testBundle{srv: srv, svc: svc, store: env.Store, sb: sb, alipayApp: env.AppID, appID: cl.AppID, secret: secret,
-		client: client.New(srv.URL, cl.AppID, secret), changes: changes}
+		client: client.New(srv.URL, cl.AppID, secret), changes: changes, wx: wx}
 }
 
 // waitStatus waits until a committed change shows the order in status.
@@ -245,4 +265,57 @@ func wantClientError(t *testing.T, err error, status int, code string) *client.E
 
 func createReq(no, amount string) client.CreateRequest {
 	return client.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "测试商品"}
+}
+
+// WeChat Pay merchant of setupOptions.wechat.
+const (
+	wechatMchID  = "1900000109"
+	wechatSerial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+	wechatAPIv3  = "httpapi-test-apiv3-0123456789abc"
+)
+
+// addWeChat starts the WeChat sandbox (served at base), registers the merchant with the
+// test key and adds the real WeChat Pay channel to svc, notified at base/notify/wechat.
+func addWeChat(t *testing.T, svc *payment.Service, base string) *wechat.Sandbox {
+	t.Helper()
+	sb, err := wechat.New(wechat.Config{BaseURL: base, TimeScale: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	priv, pub := wechatKeys(t)
+	if err := sb.RegisterMerchant(wechatMchID, wechatSerial, pub, wechatAPIv3); err != nil {
+		t.Fatal(err)
+	}
+	c, err := wechatpay.New(wechatpay.Config{MchID: wechatMchID, AppID: "wxd678efh567hg6787", CertSerial: wechatSerial,
+		PrivateKey: priv, APIv3Key: wechatAPIv3, PlatformPublicKey: sb.PlatformPublicKeyPEM(),
+		PlatformPublicKeyID: sb.PlatformPublicKeyID(), Gateway: base + "/sandbox/wechat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.AddChannel(payment.ChannelWeChat, wechatpay.NewChannel(c, base+"/notify/wechat"))
+	return sb
+}
+
+// The merchant's WeChat key pair is expensive to generate; every test shares one.
+var (
+	wechatKeyOnce         sync.Once
+	wechatPriv, wechatPub string
+)
+
+func wechatKeys(t testing.TB) (string, string) {
+	t.Helper()
+	wechatKeyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			panic(err)
+		}
+		wechatPriv = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		wechatPub = wechatpay.PublicKeyPEM(&k.PublicKey)
+	})
+	return wechatPriv, wechatPub
 }

@@ -47,6 +47,7 @@ type Order struct {
 	ID             int64 // store-assigned; also the cursor for listing
 	ClientID       string
 	OutTradeNo     string
+	Channel        string // ChannelAlipay or ChannelWeChat; "" (an older row) is Alipay
 	TotalAmount    Amount
 	Subject        string
 	Body           string

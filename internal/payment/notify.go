@@ -33,6 +33,12 @@ func (s *Service) HandleNotification(ctx context.Context, raw, remoteAddr string
 		rec.NotifyID, rec.OutTradeNo, rec.TradeStatus = clip(form.Get("notify_id")), clip(form.Get("out_trade_no")), clip(form.Get("trade_status"))
 	}
 	outcome, err := s.handleNotification(ctx, form, perr, rec)
+	return s.finishNotification(ctx, rec, remoteAddr, outcome, err)
+}
+
+// finishNotification charges an unverified notification to its source's budget, writes its
+// audit row with the outcome and returns what the endpoint answers by: nil to acknowledge.
+func (s *Service) finishNotification(ctx context.Context, rec *NotificationRecord, remoteAddr, outcome string, err error) error {
 	if !rec.Verified {
 		if terr := s.admitUnverified(ctx, remoteAddr); terr != nil {
 			return terr
@@ -94,10 +100,16 @@ func (s *Service) handleNotification(ctx context.Context, form url.Values, parse
 		return "", refuse("malformed notification: %s", ErrorMessage(err))
 	}
 	rec.Verified = true
-	if n.AppID != s.channel.AppID() {
+	return s.acceptNotification(ctx, ChannelAlipay, s.channel, n)
+}
+
+// acceptNotification checks a verified notification of the named channel against the
+// order (and, when configured, a query of ch) and applies it.
+func (s *Service) acceptNotification(ctx context.Context, name string, ch Channel, n *Notification) (string, error) {
+	if n.AppID != ch.AppID() {
 		return "", refuse("app_id %s is not ours", clip(n.AppID))
 	}
-	if want := s.channel.SellerID(); want != "" && n.SellerID != want {
+	if want := ch.SellerID(); want != "" && n.SellerID != want {
 		return "", refuse("seller_id %s is not ours", clip(n.SellerID))
 	}
 	o, err := s.store.GetOrder(ctx, n.OutTradeNo)
@@ -106,17 +118,20 @@ func (s *Service) handleNotification(ctx context.Context, form url.Values, parse
 	} else if err != nil {
 		return "", err
 	}
+	if OrderChannel(o) != name {
+		return "", refuse("out_trade_no is an order of channel %s", OrderChannel(o))
+	}
 	if n.TotalAmount != o.TotalAmount {
 		return "", refuse("total_amount %s differs from the order's %s", n.TotalAmount, o.TotalAmount)
 	}
 	t := &Trade{Status: n.TradeStatus, OutTradeNo: n.OutTradeNo, TradeNo: n.TradeNo, TotalAmount: n.TotalAmount,
 		BuyerID: n.BuyerID, BuyerLogonID: n.BuyerLogonID, PaidAt: n.GmtPayment}
 	if s.cfg.ConfirmWithQuery {
-		if t, err = s.confirm(ctx, n); err != nil {
+		if t, err = s.confirm(ctx, ch, n); err != nil {
 			return "", err
 		}
 	}
-	refunded, err := s.confirmRefund(ctx, n)
+	refunded, err := s.confirmRefund(ctx, ch, n)
 	if err != nil {
 		return "", err
 	}
@@ -127,11 +142,11 @@ func (s *Service) handleNotification(ctx context.Context, form url.Values, parse
 // not notifications are confirmed by query: its amount is known only there, because the
 // notification's refund_fee is the trade's running total. It returns 0 when the
 // notification reports no refund.
-func (s *Service) confirmRefund(ctx context.Context, n *Notification) (Amount, error) {
+func (s *Service) confirmRefund(ctx context.Context, ch Channel, n *Notification) (Amount, error) {
 	if n.OutBizNo == "" {
 		return 0, nil
 	}
-	res, err := s.channel.RefundQuery(ctx, n.OutTradeNo, n.OutBizNo)
+	res, err := ch.RefundQuery(ctx, n.OutTradeNo, n.OutBizNo)
 	if err != nil {
 		return 0, refuse("confirming refund query failed: %s", ErrorMessage(err))
 	}
@@ -142,8 +157,8 @@ func (s *Service) confirmRefund(ctx context.Context, n *Notification) (Amount, e
 }
 
 // confirm asks Alipay whether the notification tells the truth and returns its trade.
-func (s *Service) confirm(ctx context.Context, n *Notification) (*Trade, error) {
-	t, err := s.channel.Query(ctx, n.OutTradeNo)
+func (s *Service) confirm(ctx context.Context, ch Channel, n *Notification) (*Trade, error) {
+	t, err := ch.Query(ctx, n.OutTradeNo)
 	if err != nil {
 		return nil, refuse("confirming query failed: %s", ErrorMessage(err))
 	}

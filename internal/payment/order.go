@@ -17,6 +17,9 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 	if err := req.Validate(); err != nil {
 		return nil, false, err
 	}
+	if err := s.checkChannel(&req); err != nil {
+		return nil, false, err
+	}
 	if req.NotifyURL != "" {
 		if err := s.checkWebhookTarget("notify_url", req.NotifyURL); err != nil {
 			return nil, false, err
@@ -32,7 +35,7 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 	case !errors.Is(err, ErrNotFound):
 		return nil, false, err
 	}
-	if a, ok := s.channel.(Admitter); ok {
+	if a, ok := s.channelNamed(req.Channel).(Admitter); ok {
 		if err := a.AdmitNew(); err != nil {
 			return nil, false, err
 		}
@@ -40,7 +43,7 @@ func (s *Service) Create(ctx context.Context, clientID string, req CreateRequest
 	now := s.now()
 	first := now.Add(s.cfg.CheckSchedule[0])
 	o = &Order{
-		ClientID: clientID, OutTradeNo: req.OutTradeNo, TotalAmount: req.TotalAmount,
+		ClientID: clientID, OutTradeNo: req.OutTradeNo, Channel: req.Channel, TotalAmount: req.TotalAmount,
 		Subject: req.Subject, Body: req.Body, Status: StatusPending, CashierToken: randomToken(32),
 		NotifyURL: req.NotifyURL, Metadata: req.Metadata, TimeoutMinutes: req.TimeoutMinutes,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Duration(req.TimeoutMinutes) * time.Minute),
@@ -74,7 +77,7 @@ func (s *Service) repeatCreate(ctx context.Context, clientID string, o *Order, r
 }
 
 func sameOrder(o *Order, r CreateRequest) bool {
-	return o.TotalAmount == r.TotalAmount && o.Subject == r.Subject && o.Body == r.Body &&
+	return OrderChannel(o) == r.Channel && o.TotalAmount == r.TotalAmount && o.Subject == r.Subject && o.Body == r.Body &&
 		o.TimeoutMinutes == r.TimeoutMinutes && o.NotifyURL == r.NotifyURL &&
 		o.StoreID == r.StoreID && o.TerminalID == r.TerminalID && o.OperatorID == r.OperatorID &&
 		maps.Equal(nonNil(o.Metadata), nonNil(r.Metadata))
@@ -89,7 +92,7 @@ func nonNil(m map[string]string) map[string]string {
 
 // precreate asks Alipay for the QR with the order's own, unchanging parameters and stores it.
 func (s *Service) precreate(ctx context.Context, o *Order) (*Order, error) {
-	qr, err := s.channel.Precreate(ctx, PrecreateRequest{
+	qr, err := s.channelFor(o).Precreate(ctx, PrecreateRequest{
 		OutTradeNo: o.OutTradeNo, TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
 		ExpiresAt: o.ExpiresAt, NotifyURL: s.cfg.PublicURL + s.cfg.NotifyPath,
 		StoreID: o.StoreID, TerminalID: o.TerminalID, OperatorID: o.OperatorID,
@@ -145,7 +148,11 @@ func (s *Service) clientOrder(ctx context.Context, clientID, outTradeNo string) 
 // Sync queries Alipay for the order and applies the answer (a payment found is recorded,
 // late if the order was closed). Errors: NOT_FOUND, UPSTREAM_*.
 func (s *Service) Sync(ctx context.Context, outTradeNo string) (*Order, error) {
-	t, err := s.channel.Query(ctx, outTradeNo)
+	ch, err := s.channelOf(ctx, outTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ch.Query(ctx, outTradeNo)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +254,7 @@ func (s *Service) Close(ctx context.Context, clientID, outTradeNo string) (*Orde
 	case StatusPaid, StatusRefunded:
 		return nil, Errorf(CodeConflict, "order %s is paid; refund it instead", outTradeNo)
 	}
-	if err := s.channel.Close(ctx, outTradeNo); err != nil {
+	if err := s.channelFor(o).Close(ctx, outTradeNo); err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Code == CodeUpstreamRejected && e.AlipaySubCode == "ACQ.TRADE_STATUS_ERROR" {
 			if o, serr := s.Sync(ctx, outTradeNo); serr == nil && o.Status != StatusPending {

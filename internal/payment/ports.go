@@ -139,6 +139,10 @@ type RefundResult struct {
 	RefundFee   Amount // refund: cumulative refunded total of the trade
 	Amount      Amount // refund query: this refund's amount
 	SucceededAt *time.Time
+	// Accepted: the channel took the refund and settles it later by itself (WeChat Pay's
+	// PROCESSING); the refund is answered pending, not as an unknown outcome, and its
+	// notification or the reconciler's refund query completes it.
+	Accepted bool
 }
 
 // Notification is a verified Alipay async notification (notify_type=trade_status_sync).

@@ -21,6 +21,9 @@ func (c *comparison) checkBooks(ctx context.Context) error {
 		}
 		for _, o := range os {
 			after = o.ID
+			if OrderChannel(o) != ChannelAlipay {
+				continue // WeChat Pay's payments are not in Alipay's bill (docs/decisions.md, "WeChat Pay channel")
+			}
 			c.books.TradeCount++
 			c.books.TradeAmount += o.TotalAmount
 			if !c.trades[o.OutTradeNo] {
@@ -40,6 +43,11 @@ func (c *comparison) checkBooks(ctx context.Context) error {
 		}
 		for _, r := range rs {
 			after = r.ID
+			if o, err := c.order(ctx, r.OutTradeNo); err != nil {
+				return err
+			} else if o != nil && OrderChannel(o) != ChannelAlipay {
+				continue
+			}
 			c.books.RefundCount++
 			c.books.RefundAmount += r.Amount
 			if !c.refunds[r.OutTradeNo+"/"+r.RefundNo] {

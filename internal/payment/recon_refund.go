@@ -56,6 +56,7 @@ func (c *comparison) checkRefund(ctx context.Context, r BillRow) error {
 // unknown one is recorded at Alipay's amount, as a refund made outside f2fpay that a
 // notification reports is (notify.go), with refund.succeeded.
 func (c *comparison) recordRefund(ctx context.Context, o *Order, rf *Refund, r BillRow, f finding) error {
+	ch := c.s.channelFor(o)
 	state := "unknown here"
 	if rf != nil {
 		state, f.ours = "still pending here", rf.Amount
@@ -66,7 +67,7 @@ func (c *comparison) recordRefund(ctx context.Context, o *Order, rf *Refund, r B
 			return err
 		}
 	}
-	res, err := c.s.channel.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
+	res, err := ch.RefundQuery(ctx, r.OutTradeNo, r.RefundNo)
 	switch {
 	case err != nil && !isUpstream(err):
 		return err

@@ -34,7 +34,7 @@ func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
 	if o.Status != StatusPending {
 		return s.verifyClosed(ctx, o)
 	}
-	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	if err != nil {
 		s.log.WarnContext(ctx, "reconcile query failed", slog.String("out_trade_no", o.OutTradeNo), slog.String("code", string(ErrorCode(err))))
 		return s.rescheduleOrder(ctx, o.OutTradeNo)
@@ -54,7 +54,7 @@ func (s *Service) ReconcileOrder(ctx context.Context, o *Order) error {
 
 // expire closes an expired pending order at Alipay and locally.
 func (s *Service) expire(ctx context.Context, o *Order) error {
-	err := s.channel.Close(ctx, o.OutTradeNo)
+	err := s.channelFor(o).Close(ctx, o.OutTradeNo)
 	var e *Error
 	if errors.As(err, &e) && e.AlipaySubCode == "ACQ.TRADE_STATUS_ERROR" {
 		// Paid (or closed) at Alipay in the meantime: record what Alipay says.
@@ -100,7 +100,7 @@ func (s *Service) expire(ctx context.Context, o *Order) error {
 
 // verifyClosed is the final query of an order closed without Alipay's confirmation.
 func (s *Service) verifyClosed(ctx context.Context, o *Order) error {
-	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	if err == nil {
 		if _, err = s.applyTrade(ctx, o.OutTradeNo, t); err != nil {
 			return err
@@ -125,7 +125,7 @@ func (s *Service) verifyClosed(ctx context.Context, o *Order) error {
 // of its refunds could not be settled yet (settleRefundedTrade): it queries and settles
 // again, and stops checking once the order is in line (or after maxVerifyChecks failures).
 func (s *Service) recheckPaid(ctx context.Context, o *Order) error {
-	t, err := s.channel.Query(ctx, o.OutTradeNo)
+	t, err := s.channelFor(o).Query(ctx, o.OutTradeNo)
 	deferred := false
 	if err == nil && refundedAtAlipay(t) && t.TotalAmount == o.TotalAmount {
 		if _, err = s.applyTrade(ctx, o.OutTradeNo, t); err != nil {
@@ -216,7 +216,11 @@ func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 		}
 		return nil // executeRefund scheduled the refund query
 	}
-	res, err := s.channel.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
+	ch, err := s.channelOf(ctx, cur.OutTradeNo)
+	if err != nil {
+		return err
+	}
+	res, err := ch.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
 	due := cur.AttemptedAt.Add(s.cfg.RefundQueryDelay)
 	switch {
 	case err != nil:
@@ -225,6 +229,8 @@ func (s *Service) ReconcileRefund(ctx context.Context, r *Refund) error {
 	case res.Succeeded:
 		_, err = s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 		return err
+	case res.Accepted:
+		// Accepted and settling at the channel (WeChat Pay's PROCESSING, ABNORMAL): asked again.
 	case s.now().Before(due):
 		return s.checkRefundAt(ctx, cur.OutTradeNo, cur.RefundNo, due)
 	default:

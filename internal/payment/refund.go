@@ -97,14 +97,23 @@ func (s *Service) executeRefund(ctx context.Context, r *Refund) (*Refund, error)
 	if err != nil || cur.Status != RefundPending {
 		return cur, err
 	}
-	res, err := s.channel.Refund(ctx, RefundRequest{OutTradeNo: cur.OutTradeNo, RefundNo: cur.RefundNo, Amount: cur.Amount, Reason: cur.Reason})
+	ch, err := s.channelOf(ctx, cur.OutTradeNo)
+	if err != nil {
+		return nil, err
+	}
+	res, err := ch.Refund(ctx, RefundRequest{OutTradeNo: cur.OutTradeNo, RefundNo: cur.RefundNo, Amount: cur.Amount, Reason: cur.Reason})
 	switch {
 	case err == nil && res.Succeeded:
 		return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
 	case err == nil || IsUnknownOutcome(err):
-		res, qerr := s.channel.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
+		accepted := err == nil && res.Accepted
+		res, qerr := ch.RefundQuery(ctx, cur.OutTradeNo, cur.RefundNo)
 		if qerr == nil && res.Succeeded {
 			return s.completeRefund(ctx, cur.OutTradeNo, cur.RefundNo, res.SucceededAt)
+		}
+		if accepted {
+			// Pending: settled by its notification or the reconciler's refund query.
+			return cur, s.awaitRefundQuery(ctx, cur, nil)
 		}
 		if err == nil {
 			err = Errorf(CodeUpstreamUnavailable, "alipay accepted the refund but has not confirmed it yet; repeat the request or query the refund")

@@ -48,17 +48,18 @@ type SecretBox interface {
 // Service is the payment core: every use case of the merchant API, the notify endpoint and
 // the background workers goes through it.
 type Service struct {
-	store   Store
-	channel Channel
-	clock   Clock
-	box     SecretBox
-	cfg     Config
-	log     *slog.Logger
-	changed func(*Order) // called after a committed state change (live status)
-	onEvent func()       // called after a committed transaction that wrote an event
-	noticed func(string) // called with every notification's outcome (OnNotification)
-	nonces  NonceStore   // request nonces; the store unless SetNonceStore replaced it
-	bills   BillSource   // Alipay's daily bill (SetBillSource); nil until set
+	store    Store
+	channel  Channel            // the Alipay channel (ChannelAlipay)
+	channels map[string]Channel // further channels by name (AddChannel); channelFor picks an order's
+	clock    Clock
+	box      SecretBox
+	cfg      Config
+	log      *slog.Logger
+	changed  func(*Order) // called after a committed state change (live status)
+	onEvent  func()       // called after a committed transaction that wrote an event
+	noticed  func(string) // called with every notification's outcome (OnNotification)
+	nonces   NonceStore   // request nonces; the store unless SetNonceStore replaced it
+	bills    BillSource   // Alipay's daily bill (SetBillSource); nil until set
 
 	notifyFail NotifyFailBudget // unverified notifications per source; nil = no budget
 }

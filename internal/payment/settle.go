@@ -34,6 +34,10 @@ func (s *Service) settleRefundedTrade(ctx context.Context, outTradeNo string) (d
 	if err != nil {
 		return false, err
 	}
+	ch, err := s.channelOf(ctx, outTradeNo)
+	if err != nil {
+		return false, err
+	}
 	for _, r := range refunds {
 		if r.Status != RefundPending {
 			continue
@@ -42,7 +46,7 @@ func (s *Service) settleRefundedTrade(ctx context.Context, outTradeNo string) (d
 			deferred = true
 			continue
 		}
-		res, qerr := s.channel.RefundQuery(ctx, outTradeNo, r.RefundNo)
+		res, qerr := ch.RefundQuery(ctx, outTradeNo, r.RefundNo)
 		switch {
 		case qerr != nil:
 			deferred = true
@@ -65,7 +69,7 @@ func (s *Service) settleRefundedTrade(ctx context.Context, outTradeNo string) (d
 	}
 	no := closedRefundNo
 	if _, gerr := s.store.GetRefund(ctx, outTradeNo, outTradeNo); errors.Is(gerr, ErrNotFound) {
-		res, qerr := s.channel.RefundQuery(ctx, outTradeNo, outTradeNo)
+		res, qerr := ch.RefundQuery(ctx, outTradeNo, outTradeNo)
 		if qerr != nil {
 			return true, s.checkOrderAt(ctx, outTradeNo, s.now().Add(s.cfg.RefundQueryDelay))
 		}

@@ -29,6 +29,7 @@ type CreateRequest struct {
 	TimeoutMinutes int // 0 = default; the HTTP layer refuses an explicit 0
 	NotifyURL      string
 	Metadata       map[string]string
+	Channel        string // ChannelAlipay (default, "") or ChannelWeChat
 	// StoreID, TerminalID and OperatorID are passed to alipay.trade.precreate as the
 	// same fields and returned in the payment object.
 	StoreID, TerminalID, OperatorID string

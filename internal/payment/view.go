@@ -8,6 +8,7 @@ import (
 // PaymentObject is the payment as the merchant API and webhooks show it (docs/api.md, Objects).
 type PaymentObject struct {
 	OutTradeNo     string            `json:"out_trade_no"`
+	Channel        string            `json:"channel"`
 	TotalAmount    Amount            `json:"total_amount"`
 	Subject        string            `json:"subject"`
 	Body           string            `json:"body"`
@@ -70,7 +71,7 @@ func PaymentView(o *Order, publicURL string) PaymentObject {
 		qrImage = cashier + "/qr.png"
 	}
 	return PaymentObject{
-		OutTradeNo: o.OutTradeNo, TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
+		OutTradeNo: o.OutTradeNo, Channel: OrderChannel(o), TotalAmount: o.TotalAmount, Subject: o.Subject, Body: o.Body,
 		Status: o.Status, TradeNo: o.TradeNo, BuyerLogonID: o.BuyerLogonID, QRCode: o.QRCode,
 		CashierURL: cashier, QRImageURL: qrImage, RefundedAmount: o.RefundedAmount,
 		CreatedAt: o.CreatedAt, ExpiresAt: o.ExpiresAt, PaidAt: o.PaidAt, ClosedAt: o.ClosedAt,

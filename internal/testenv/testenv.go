@@ -25,8 +25,10 @@ import (
 	"github.com/f2fpay/f2fpay/internal/config"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 // Options tune the stack; the zero value is a system clock, a 5 s channel timeout and
@@ -46,6 +48,9 @@ type Options struct {
 	Config payment.Config
 	// SandboxRefundSpacing is the sandbox's Config.RefundSpacing (0: not enforced).
 	SandboxRefundSpacing time.Duration
+	// WeChat adds the WeChat Pay channel against the WeChat sandbox (its own httptest
+	// server), notifying the same gateway server at /notify/wechat.
+	WeChat bool
 }
 
 // Env is the wired stack.
@@ -55,6 +60,12 @@ type Env struct {
 	Channel *alipay.Channel // the real channel, unwrapped
 	Sandbox *sandbox.Sandbox
 	AppID   string // the Alipay app registered with the sandbox
+
+	// With Options.WeChat: the WeChat sandbox, its base URL (…/sandbox/wechat/api/… under
+	// it) and the merchant registered there.
+	WeChatSandbox *wechat.Sandbox
+	WeChatURL     string
+	WeChatMchID   string
 }
 
 var (
@@ -83,6 +94,15 @@ func New(t *testing.T, o Options) *Env {
 	var svcp atomic.Pointer[payment.Service]
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == backend.WeChatNotifyPath {
+			if err := svcp.Load().HandleHTTPNotification(r.Context(), payment.ChannelWeChat, r.Header, body, r.RemoteAddr); err != nil {
+				w.WriteHeader(http.StatusInternalServerError)
+				io.WriteString(w, `{"code":"FAIL","message":"失败"}`)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		if err := svcp.Load().HandleNotification(r.Context(), string(body), r.RemoteAddr); err != nil {
 			io.WriteString(w, "failure")
 			return
@@ -97,7 +117,11 @@ func New(t *testing.T, o Options) *Env {
 	if o.WrapStore != nil {
 		st = o.WrapStore(st)
 	}
-	b, err := backend.New(st, backend.Options{Alipay: alipayCfg, MasterKey: secretbox.NewKey(), Payment: cfg,
+	var wx config.WeChatConfig
+	if o.WeChat {
+		wx = e.startWeChat(t)
+	}
+	b, err := backend.New(st, backend.Options{Alipay: alipayCfg, WeChat: wx, MasterKey: secretbox.NewKey(), Payment: cfg,
 		Clock: o.Clock, WrapChannel: o.WrapChannel})
 	if err != nil {
 		t.Fatal(err)
@@ -134,4 +158,36 @@ func (e *Env) startSandbox(t *testing.T, spacing time.Duration) config.AlipayCon
 	return config.AlipayConfig{AppID: e.AppID, PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})),
 		AlipayPublicKey: sb.AlipayPublicKeyPEM(), Gateway: sbSrv.URL + "/sandbox/gateway.do", SellerID: sb.SellerID(e.AppID),
 		Timeout: 5 * time.Second}
+}
+
+var mchSeq atomic.Int64
+
+// startWeChat starts the WeChat sandbox on httptest with a fresh merchant of the shared key,
+// and returns the wechat settings of a gateway that uses it (a 5 s call timeout).
+func (e *Env) startWeChat(t *testing.T) config.WeChatConfig {
+	t.Helper()
+	var sbh atomic.Pointer[wechat.Sandbox]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sbh.Load().ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	sb, err := wechat.New(wechat.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbh.Store(sb)
+	t.Cleanup(sb.Close)
+	key, err := appKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk8, _ := x509.MarshalPKCS8PrivateKey(key)
+	e.WeChatSandbox, e.WeChatURL = sb, srv.URL
+	e.WeChatMchID = fmt.Sprintf("19%08d", mchSeq.Add(1))
+	const serial, apiV3 = "7132D72A03E93CDDF8C03BBD1F37EEDF8E4F4D3E", "testenv-apiv3-key-0123456789abcd"
+	if err := sb.RegisterMerchant(e.WeChatMchID, serial, wechatpay.PublicKeyPEM(&key.PublicKey), apiV3); err != nil {
+		t.Fatal(err)
+	}
+	return config.WeChatConfig{MchID: e.WeChatMchID, AppID: "wx" + e.WeChatMchID + "00000000", CertSerial: serial,
+		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk8})), APIv3Key: apiV3,
+		PlatformPublicKey: sb.PlatformPublicKeyPEM(), PlatformPublicKeyID: sb.PlatformPublicKeyID(),
+		Gateway: srv.URL + "/sandbox/wechat", Timeout: 5 * time.Second}
 }

@@ -46,7 +46,24 @@ type cashierView struct {
 	Token      string
 	QRCode     string
 	State      string
-	ExpiresIn  int64 // seconds from rendering
+	ExpiresIn  int64  // seconds from rendering
+	Channel    string // alipay or wechat: the page's brand and texts
+	OpenLink   bool   // the QR's text opens the wallet on a phone (Alipay's does; WeChat Pay's code_url only scans)
+}
+
+// cashierTexts is the catalog of lang for an order of the channel: a WeChat Pay order asks
+// to scan with WeChat, under WeChat Pay's brand.
+func cashierTexts(lang, channel string) map[string]string {
+	T := catalog[lang]
+	if channel != payment.ChannelWeChat {
+		return T
+	}
+	out := make(map[string]string, len(T))
+	for k, v := range T {
+		out[k] = v
+	}
+	out["scan"], out["qr_alt"], out["brand"] = T["wechat_scan"], T["wechat_qr_alt"], T["wechat_brand"]
+	return out
 }
 
 // statusView is the JSON of the live status (an SSE "data:" line or a plain GET).
@@ -94,11 +111,14 @@ func (h *Handler) cashier(c *gin.Context) {
 		return
 	}
 	now := h.now()
+	channel := payment.OrderChannel(o)
+	T = cashierTexts(lang, channel)
 	h.render(c, http.StatusOK, "cashier", cashierView{
 		pageData: pageData{Lang: lang, Title: T["title"] + " · " + h.merchant, Asset: h.assetTag, Kind: "cashier"},
 		T:        T, Merchant: h.merchant, Subject: o.Subject, Amount: o.TotalAmount.String(),
 		OutTradeNo: o.OutTradeNo, Token: o.CashierToken, QRCode: o.QRCode,
 		State: cashierState(o, now), ExpiresIn: max(0, int64(o.ExpiresAt.Sub(now)/time.Second)),
+		Channel: channel, OpenLink: channel != payment.ChannelWeChat,
 	})
 }
 

@@ -28,6 +28,11 @@ var catalog = map[string]map[string]string{
 		"not_found":  "订单不存在",
 		"nf_note":    "链接无效或订单已被删除。",
 		"qr_alt":     "支付宝付款二维码",
+		"brand":      "支付宝",
+		// WeChat Pay orders (cashierTexts).
+		"wechat_scan":   "请使用微信扫一扫",
+		"wechat_qr_alt": "微信支付二维码",
+		"wechat_brand":  "微信支付",
 	},
 	"en": {
 		"title":      "Scan to pay",
@@ -49,6 +54,11 @@ var catalog = map[string]map[string]string{
 		"not_found":  "Order not found",
 		"nf_note":    "The link is invalid or the order no longer exists.",
 		"qr_alt":     "Alipay payment QR code",
+		"brand":      "Alipay",
+		// WeChat Pay orders (cashierTexts).
+		"wechat_scan":   "Scan with WeChat",
+		"wechat_qr_alt": "WeChat Pay QR code",
+		"wechat_brand":  "WeChat Pay",
 	},
 }
 

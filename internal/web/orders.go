@@ -23,13 +23,14 @@ type orderRow struct {
 	Amount     payment.Amount
 	Refunded   payment.Amount
 	Status     string
+	Channel    string // alipay or wechat
 	Created    string
 	Barcode    bool // a barcode charge (alipay.trade.pay), not a QR order
 }
 
 func (h *Handler) row(o *payment.Order) orderRow {
 	return orderRow{OutTradeNo: o.OutTradeNo, TradeNo: o.TradeNo, Client: o.ClientID, Subject: o.Subject,
-		Amount: o.TotalAmount, Refunded: o.RefundedAmount, Status: string(o.Status), Created: h.fmtTime(o.CreatedAt),
+		Amount: o.TotalAmount, Refunded: o.RefundedAmount, Status: string(o.Status), Channel: payment.OrderChannel(o), Created: h.fmtTime(o.CreatedAt),
 		Barcode: o.Kind == payment.KindBarcode}
 }
 

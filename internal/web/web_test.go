@@ -2,6 +2,10 @@ package web_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -19,8 +23,10 @@ import (
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/testenv"
 	"github.com/f2fpay/f2fpay/internal/web"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 const (
@@ -64,9 +70,14 @@ type testBundle struct {
 	client    *client.Client
 	appID     string
 	secret    string
+	wechat    *wechatSetup // nil unless setupWith(t, true)
 }
 
-func setup(t *testing.T) *testBundle {
+func setup(t *testing.T) *testBundle { t.Helper(); return setupWith(t, false) }
+
+// setupWith is setup, with the WeChat Pay channel against the WeChat sandbox (mounted under
+// /sandbox/wechat on the same server) when wechat is set.
+func setupWith(t *testing.T, wechat bool) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	var handler http.Handler
@@ -78,6 +89,10 @@ func setup(t *testing.T) *testBundle {
 	env := testenv.New(t, testenv.Options{Clock: clock,
 		Config: payment.Config{PublicURL: srv.URL, ConfirmWithQuery: true}})
 	st, sb, svc := env.Store, env.Sandbox, env.Service
+	var wx *wechatSetup
+	if wechat {
+		wx = addWeChat(t, svc, st, srv.URL)
+	}
 	notes := notifier.New(st)
 	svc.OnChange(notes.Publish)
 	pages, err := web.New(web.Config{Service: svc, Notifier: notes, MerchantName: "Test Shop", AdminPasswordHash: passwordHash()})
@@ -85,7 +100,14 @@ func setup(t *testing.T) *testBundle {
 		t.Fatal(err)
 	}
 	handler = httpapi.New(httpapi.Config{Service: svc, Waiter: notes, Extra: func(e *gin.Engine) {
-		e.Any("/sandbox/*path", gin.WrapH(sb))
+		var sandboxes http.Handler = sb
+		if wx != nil {
+			mux := http.NewServeMux()
+			mux.Handle("/sandbox/wechat/", wx.sb)
+			mux.Handle("/", sb)
+			sandboxes = mux
+		}
+		e.Any("/sandbox/*path", gin.WrapH(sandboxes))
 		pages.Mount(e)
 	}})
 	cl, secret, err := svc.CreateMerchant(ctx, "test", "")
@@ -93,7 +115,7 @@ func setup(t *testing.T) *testBundle {
 		t.Fatal(err)
 	}
 	return &testBundle{srv: srv, url: srv.URL, svc: svc, store: st, sb: sb, alipayApp: env.AppID, notes: notes, clock: clock,
-		client: client.New(srv.URL, cl.AppID, secret), appID: cl.AppID, secret: secret}
+		client: client.New(srv.URL, cl.AppID, secret), appID: cl.AppID, secret: secret, wechat: wx}
 }
 
 // order creates a pending order through the merchant API.
@@ -151,4 +173,44 @@ func browserClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+const (
+	wechatMchID  = "1900000109"
+	wechatAppID  = "wxd678efh567hg6787"
+	wechatSerial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+	wechatAPIv3  = "web-test-apiv3-key-0123456789abc"
+)
+
+// wechatSetup is the WeChat Pay channel of a test bundle and its sandbox.
+type wechatSetup struct {
+	sb *wechat.Sandbox
+}
+
+// addWeChat starts the WeChat sandbox (served by the bundle's server at base), registers a
+// merchant with a fresh key and adds the real WeChat Pay channel to svc.
+func addWeChat(t testing.TB, svc *payment.Service, st payment.Store, base string) *wechatSetup {
+	t.Helper()
+	sb, err := wechat.New(wechat.Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.RegisterMerchant(wechatMchID, wechatSerial, wechatpay.PublicKeyPEM(&k.PublicKey), wechatAPIv3); err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	c, err := wechatpay.New(wechatpay.Config{MchID: wechatMchID, AppID: wechatAppID, CertSerial: wechatSerial,
+		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), APIv3Key: wechatAPIv3,
+		PlatformPublicKey: sb.PlatformPublicKeyPEM(), PlatformPublicKeyID: sb.PlatformPublicKeyID(),
+		Gateway: base + "/sandbox/wechat", Recorder: func(c payment.ChannelCall) { _ = st.InsertChannelCall(context.Background(), &c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.AddChannel(payment.ChannelWeChat, wechatpay.NewChannel(c, base+"/notify/wechat"))
+	return &wechatSetup{sb: sb}
 }

@@ -38,6 +38,12 @@ type env struct {
 	mu      sync.Mutex
 	got     []*wechatpay.Notification
 	refused []error
+	raw     []rawNotification // every notification as received, for the channel adapter's tests
+}
+
+type rawNotification struct {
+	header http.Header
+	body   []byte
 }
 
 func setupEnv(t *testing.T, timeout time.Duration) *env {
@@ -81,6 +87,7 @@ func (e *env) receive(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, wechatpay.MaxNotificationBody))
 	n, err := e.client.ParseNotification(r.Header, body)
 	e.mu.Lock()
+	e.raw = append(e.raw, rawNotification{header: r.Header.Clone(), body: body})
 	if err != nil {
 		e.refused = append(e.refused, err)
 	} else {

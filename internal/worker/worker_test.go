@@ -49,6 +49,7 @@ type env struct {
 	// webhookSecret (whsec_…) signs the client's webhooks.
 	webhookSecret string
 	recv          *receiver
+	wx            *testenv.Env // with envConfig.wechat: WeChatSandbox, WeChatURL, WeChatMchID
 }
 
 type envConfig struct {
@@ -56,6 +57,7 @@ type envConfig struct {
 	latePayment string
 	schedule    []time.Duration
 	noEndpoint  bool // the client gets no webhook URL
+	wechat      bool // add the WeChat Pay channel and its sandbox (e.wx)
 }
 
 func newEnv(t *testing.T, cfg envConfig) *env {
@@ -65,7 +67,10 @@ func newEnv(t *testing.T, cfg envConfig) *env {
 		e.clock = payment.SystemClock{}
 	}
 	st := testenv.New(t, testenv.Options{Clock: e.clock, Config: payment.Config{ConfirmWithQuery: true, WebhookAllowNetworks: payment.LoopbackNetworks(),
-		LatePayment: cfg.latePayment, CheckSchedule: cfg.schedule}})
+		LatePayment: cfg.latePayment, CheckSchedule: cfg.schedule}, WeChat: cfg.wechat})
+	if cfg.wechat {
+		e.wx = st
+	}
 	e.store, e.svc, e.sb, e.ch, e.appID = st.Store, st.Service, st.Sandbox, st.Channel, st.AppID
 	url := e.recv.srv.URL + "/hook"
 	if cfg.noEndpoint {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/f2fpay/f2fpay/internal/alipay"
@@ -19,6 +20,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/secretbox"
 	"github.com/f2fpay/f2fpay/internal/store/postgres"
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
+	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
 
 // Both stores keep the Alipay certificates of certificate mode; were one to lose a method,
@@ -55,10 +57,11 @@ func OpenStore(ctx context.Context, dsn string, pool config.PoolConfig) (payment
 // Options is what the backend needs besides its store.
 type Options struct {
 	Alipay    config.AlipayConfig
-	MasterKey string         // seals client secrets at rest
-	Payment   payment.Config // the service's settings
-	Clock     payment.Clock  // nil = the system clock
-	Logger    *slog.Logger   // nil = discard
+	WeChat    config.WeChatConfig // the WeChat Pay channel, when Enabled
+	MasterKey string              // seals client secrets at rest
+	Payment   payment.Config      // the service's settings
+	Clock     payment.Clock       // nil = the system clock
+	Logger    *slog.Logger        // nil = discard
 	// OnChannelCall is told of every Alipay call after it is recorded (metrics).
 	OnChannelCall func(payment.ChannelCall)
 	// OnCertEvent is told of each Alipay certificate event of certificate mode (metrics).
@@ -87,7 +90,8 @@ func ChannelConfig(a config.AlipayConfig) alipay.Config {
 // Backend is the built stack. The caller still owns the store and closes it.
 type Backend struct {
 	Store   payment.Store
-	Channel *alipay.Channel // the real channel, unwrapped
+	Channel *alipay.Channel    // the real channel, unwrapped
+	WeChat  *wechatpay.Channel // the WeChat Pay channel, unwrapped; nil when not configured
 	Service *payment.Service
 }
 
@@ -136,5 +140,62 @@ func New(st payment.Store, o Options) (*Backend, error) {
 	}
 	svc := payment.NewService(st, channel, box, o.Clock, o.Payment, log)
 	svc.SetBillSource(ch) // the daily bill, downloaded outside the breaker: it settles no order
-	return &Backend{Store: st, Channel: ch, Service: svc}, nil
+	b := &Backend{Store: st, Channel: ch, Service: svc}
+	if o.WeChat.Enabled() {
+		wx, wch, err := newWeChat(o, log, st)
+		if err != nil {
+			return nil, err
+		}
+		b.WeChat = wx
+		svc.AddChannel(payment.ChannelWeChat, wch)
+	}
+	return b, nil
+}
+
+// WeChatClientConfig is the WeChat Pay client's configuration from the wechat settings;
+// newWeChat and doctor add the logger and recorder.
+func WeChatClientConfig(w config.WeChatConfig) wechatpay.Config {
+	return wechatpay.Config{MchID: w.MchID, AppID: w.AppID, CertSerial: w.CertSerial, PrivateKey: w.PrivateKey,
+		APIv3Key: w.APIv3Key, PlatformPublicKey: w.PlatformPublicKey, PlatformPublicKeyID: w.PlatformPublicKeyID,
+		Gateway: w.GatewayURL(), Timeout: w.Timeout}
+}
+
+// WeChatNotifyPath is where WeChat Pay's notifications arrive.
+const WeChatNotifyPath = "/notify/wechat"
+
+// newWeChat builds the WeChat Pay channel (its calls recorded in st, like Alipay's) and
+// what the service runs it as: behind a circuit breaker of its own when breakers are on,
+// still verifying notifications itself.
+func newWeChat(o Options, log *slog.Logger, st payment.Store) (*wechatpay.Channel, payment.Channel, error) {
+	wc := WeChatClientConfig(o.WeChat)
+	// Signatures carry the wall clock's time, which WeChat Pay checks (5 minutes), whatever
+	// clock the service runs on.
+	wc.Logger = log.With(slog.String("component", "wechatpay"))
+	wc.Recorder = func(c payment.ChannelCall) { _ = st.InsertChannelCall(context.Background(), &c) }
+	client, err := wechatpay.New(wc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("wechat: %v", err)
+	}
+	wx := wechatpay.NewChannel(client, strings.TrimRight(o.Payment.PublicURL, "/")+WeChatNotifyPath)
+	b := o.Breaker
+	if b == nil {
+		return wx, wx, nil
+	}
+	br, err := breaker.New(wx, breaker.Config{Failures: b.Failures, OpenFor: b.OpenFor, Probes: b.Probes,
+		Logger: log.With(slog.String("component", "breaker"), slog.String("channel", payment.ChannelWeChat))})
+	if err != nil {
+		return nil, nil, err
+	}
+	return wx, breakerWithVerifier{Channel: br, v: wx}, nil
+}
+
+// breakerWithVerifier is the breaker around the WeChat Pay channel that still lets the
+// service verify notifications (payment.HTTPNotificationVerifier): verifying calls nobody.
+type breakerWithVerifier struct {
+	*breaker.Channel
+	v *wechatpay.Channel
+}
+
+func (b breakerWithVerifier) VerifyHTTPNotification(h http.Header, body []byte) (*payment.Notification, error) {
+	return b.v.VerifyHTTPNotification(h, body)
 }

@@ -14,15 +14,15 @@ const orderCols = `id, client_id, out_trade_no, total_amount, subject, body, sta
 	buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url, metadata, refunded_amount,
 	timeout_minutes, late, created_at, updated_at, expires_at, paid_at, closed_at, notified,
 	next_check_at, check_count, version, kind, auth_code_sha256, timeout_seconds, failure_code,
-	failure_sub_code, failure_reason, store_id, terminal_id, operator_id`
+	failure_sub_code, failure_reason, store_id, terminal_id, operator_id, channel`
 
 var (
 	stInsertOrder = define("InsertOrder", `INSERT INTO orders (client_id, out_trade_no, total_amount,
 		subject, body, status, trade_no, buyer_logon_id, buyer_id, qr_code, cashier_token, notify_url,
 		metadata, refunded_amount, timeout_minutes, late, created_at, updated_at, expires_at, paid_at,
 		closed_at, notified, next_check_at, check_count, version, kind, auth_code_sha256,
-		timeout_seconds, failure_code, failure_sub_code, failure_reason, store_id, terminal_id, operator_id)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)
+		timeout_seconds, failure_code, failure_sub_code, failure_reason, store_id, terminal_id, operator_id, channel)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?)
 		RETURNING id`)
 	stGetOrder        = define("GetOrder", `SELECT `+orderCols+` FROM orders WHERE out_trade_no = ?`)
 	stGetOrderByToken = define("GetOrderByToken", `SELECT `+orderCols+` FROM orders WHERE cashier_token = ?`)
@@ -46,7 +46,7 @@ func scanOrder(s scanner) (*payment.Order, error) {
 		&o.RefundedAmount, &o.TimeoutMinutes, &o.Late, tm(&o.CreatedAt), tm(&o.UpdatedAt), tm(&o.ExpiresAt),
 		tmNull(&o.PaidAt), tmNull(&o.ClosedAt), &o.Notified, tmNull(&o.NextCheckAt), &o.CheckCount, &o.Version,
 		&o.Kind, &o.AuthCodeSHA256, &o.TimeoutSeconds, &o.FailureCode, &o.FailureSubCode, &o.FailureReason,
-		&o.StoreID, &o.TerminalID, &o.OperatorID)
+		&o.StoreID, &o.TerminalID, &o.OperatorID, &o.Channel)
 	if err != nil {
 		return nil, err
 	}
@@ -76,11 +76,12 @@ func (q *queries) InsertOrder(ctx context.Context, o *payment.Order) error {
 		o.Status, o.TradeNo, o.BuyerLogonID, o.BuyerID, o.QRCode, o.CashierToken, o.NotifyURL, meta,
 		o.RefundedAmount, o.TimeoutMinutes, o.Late, o.CreatedAt, o.UpdatedAt, o.ExpiresAt, o.PaidAt,
 		o.ClosedAt, o.Notified, o.NextCheckAt, o.CheckCount, kindOrQR(o.Kind), o.AuthCodeSHA256,
-		o.TimeoutSeconds, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID, o.OperatorID)
+		o.TimeoutSeconds, o.FailureCode, o.FailureSubCode, o.FailureReason, o.StoreID, o.TerminalID, o.OperatorID,
+		payment.OrderChannel(o))
 	if err != nil {
 		return err
 	}
-	o.ID, o.Version = id, 1
+	o.ID, o.Version, o.Channel = id, 1, payment.OrderChannel(o)
 	return nil
 }
 

@@ -30,6 +30,7 @@ func fullOrder(outTradeNo string) *payment.Order {
 	o.Notified = true
 	o.NextCheckAt = ptr(5 * time.Minute)
 	o.CheckCount = 3
+	o.Channel = payment.ChannelWeChat
 	return o
 }
 
@@ -66,6 +67,7 @@ func testOrderUpdate(t *testing.T, s payment.Store) {
 	o := mustInsertOrder(t, s, newOrder("app-a", "upd-1"))
 	want := fullOrder("upd-1")
 	want.ID, want.Version, want.CreatedAt = o.ID, o.Version, o.CreatedAt
+	want.Channel = o.Channel // set at creation only (testOrderChannel)
 	must(t, "UpdateOrder", s.UpdateOrder(ctx, want))
 	if want.Version != 2 {
 		t.Errorf("Version after update = %d, want 2", want.Version)
@@ -83,6 +85,36 @@ func testOrderUpdate(t *testing.T, s payment.Store) {
 	equal(t, "after second update", again, got)
 	if again.Version != 3 {
 		t.Errorf("Version = %d, want 3", again.Version)
+	}
+}
+
+// testOrderChannel: an order without a channel is stored as alipay, a wechat order reads
+// back wechat, and an update never changes the channel.
+func testOrderChannel(t *testing.T, s payment.Store) {
+	ctx := context.Background()
+	a := mustInsertOrder(t, s, newOrder("app-a", "ch-default"))
+	if a.Channel != payment.ChannelAlipay {
+		t.Errorf("insert without a channel set Channel=%q, want alipay", a.Channel)
+	}
+	got, err := s.GetOrder(ctx, "ch-default")
+	must(t, "GetOrder", err)
+	if got.Channel != payment.ChannelAlipay {
+		t.Errorf("an order without a channel reads back %q, want alipay", got.Channel)
+	}
+	w := newOrder("app-a", "ch-wechat")
+	w.Channel = payment.ChannelWeChat
+	mustInsertOrder(t, s, w)
+	got, err = s.GetOrder(ctx, "ch-wechat")
+	must(t, "GetOrder wechat", err)
+	if got.Channel != payment.ChannelWeChat {
+		t.Errorf("a wechat order reads back %q", got.Channel)
+	}
+	got.Channel = payment.ChannelAlipay
+	must(t, "UpdateOrder", s.UpdateOrder(ctx, got))
+	again, err := s.GetOrder(ctx, "ch-wechat")
+	must(t, "GetOrder again", err)
+	if again.Channel != payment.ChannelWeChat {
+		t.Errorf("an update changed the channel to %q", again.Channel)
 	}
 }
 

@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) payment.Store) {
 		{"Client", testClient},
 		{"Nonce", testNonce},
 		{"OrderRoundTrip", testOrderRoundTrip},
+		{"OrderChannel", testOrderChannel},
 		{"OrderUpdate", testOrderUpdate},
 		{"OrderDuplicate", testOrderDuplicate},
 		{"OptimisticLock", testOptimisticLock},
