@@ -18,14 +18,13 @@ import (
 	"github.com/f2fpay/f2fpay/internal/store/sqlite"
 )
 
-// scaleFigures are the figures the issue wants to hold at a million orders.
+// scaleFigures are the figures that should hold at a million orders (docs/BENCHMARKS.md).
 type scaleFigures struct {
 	queryP99   time.Duration // signed query, 16 workers
 	createRate float64       // creates/s, 16 workers
 	listP99    time.Duration // GET /api/v1/payment/list, one page of 100 following the cursor
 	dashboard  time.Duration // the console dashboard's reads: every order of the last 24 h, by pages of 500 (median of 5)
 	searchP99  time.Duration // the console's order search by out_trade_no or trade_no
-	orders     int           // orders in the database when measured
 }
 
 // measureScale runs the scale figures against the server s on its store st; nos are the

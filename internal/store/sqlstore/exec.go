@@ -51,7 +51,7 @@ func (q *queries) exec(ctx context.Context, s stmt, args ...any) (int64, error) 
 	}
 	var res sql.Result
 	var err error
-	if st := q.stmt(q.ctx(ctx), s); st != nil {
+	if st := q.stmt(q.ctx(ctx), s); st != nil { //nolint:sqlclosecheck // the store's prepared statements live as long as the store (prepare.go)
 		res, err = st.ExecContext(q.ctx(ctx), q.d.encode(args)...)
 	} else {
 		res, err = q.db.ExecContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)
@@ -116,7 +116,7 @@ func list[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error)
 		})
 		return vs, err
 	}
-	if st := q.stmt(q.ctx(ctx), s); st != nil {
+	if st := q.stmt(q.ctx(ctx), s); st != nil { //nolint:sqlclosecheck // the store's prepared statements live as long as the store (prepare.go)
 		rows, err := st.QueryContext(q.ctx(ctx), q.d.encode(args)...)
 		return scanRows(q, rows, err, scan)
 	}
@@ -125,7 +125,7 @@ func list[T any](ctx context.Context, q *queries, scan func(scanner) (*T, error)
 
 // queryRow runs statement s, prepared when the store prepares statements.
 func (q *queries) queryRow(ctx context.Context, s stmt, args []any) *sql.Row {
-	if st := q.stmt(q.ctx(ctx), s); st != nil {
+	if st := q.stmt(q.ctx(ctx), s); st != nil { //nolint:sqlclosecheck // the store's prepared statements live as long as the store (prepare.go)
 		return st.QueryRowContext(q.ctx(ctx), q.d.encode(args)...)
 	}
 	return q.db.QueryRowContext(q.ctx(ctx), q.d.text[s], q.d.encode(args)...)

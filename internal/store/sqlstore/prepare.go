@@ -32,7 +32,7 @@ func (p *prepared) get(ctx context.Context, s stmt) *sql.Stmt {
 		return nil
 	}
 	if !p.stmts[s].CompareAndSwap(nil, st) { // prepared concurrently
-		st.Close()
+		st.Close() //nolint:sqlclosecheck // the loser of a race is closed at once; the winner lives with the store
 		return p.stmts[s].Load()
 	}
 	return st
