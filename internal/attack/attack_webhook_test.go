@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
@@ -61,6 +62,11 @@ func newHookEnv(t *testing.T, cfg payment.Config, handler http.Handler, hook fun
 	if _, err := svc.Sync(ctx, no); err != nil {
 		t.Fatal(err)
 	}
+	// The sandbox's own notification of the payment is answered before deliver wires the
+	// dispatcher to the Service, as f2fpay wires it before it serves.
+	testutil.WaitFor(t, 0, "the sandbox's notification of the payment answered", func() bool {
+		return h.env.Sandbox.NotifyIdle(time.Hour)
+	})
 	events, err := h.env.Store.ListOrderEvents(ctx, no)
 	if err != nil || len(events) != 1 {
 		t.Fatalf("events of %s: %v %v", no, events, err)
