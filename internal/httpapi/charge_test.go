@@ -82,8 +82,7 @@ func TestCharge(t *testing.T) {
 // (75 s in serve, below the longest charge): the handler extends its own write deadline.
 func TestChargeOutlivesWriteTimeout(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	b.srv.Config.WriteTimeout = 2 * time.Second // set before any connection is accepted
+	b := setup(t, func(o *setupOptions) { o.writeTimeout = 2 * time.Second })
 	code := b.authCode(t, sandbox.BehaviourPassword)
 	go func() {
 		time.Sleep(4 * time.Second) // the buyer confirms well after the server's write timeout

@@ -69,6 +69,8 @@ type setupOptions struct {
 	wechat bool
 	// tracerProvider traces the requests (a span recorder's).
 	tracerProvider trace.TracerProvider
+	// writeTimeout is the server's WriteTimeout (0: none), set before it serves.
+	writeTimeout time.Duration
 }
 
 func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
@@ -79,7 +81,9 @@ func setup(t *testing.T, opts ...func(*setupOptions)) *testBundle {
 	}
 	ctx := context.Background()
 	var handler http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	srv.Config.WriteTimeout = o.writeTimeout
+	srv.Start()
 	t.Cleanup(srv.Close)
 	// The core as f2fpay builds it; the notifications come to this package's endpoint.
 	env := testenv.New(t, testenv.Options{WrapChannel: o.wrapChannel, WrapStore: o.wrapStore,
