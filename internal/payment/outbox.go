@@ -82,8 +82,17 @@ type ReconcileQueries interface {
 // OnEvent registers fn to be called after every committed transaction of the Service that
 // wrote an event, and after a resend: the webhook dispatcher's wake-up. fn must not block.
 func (s *Service) OnEvent(fn func()) {
-	prev := s.onEvent
-	s.onEvent = func() { prev(); fn() }
+	for {
+		prev := s.onEvent.Load()
+		next := fn
+		if prev != nil {
+			p := *prev
+			next = func() { p(); fn() }
+		}
+		if s.onEvent.CompareAndSwap(prev, &next) {
+			return
+		}
+	}
 }
 
 // eventWatch passes every query through and notes whether an event was written.
@@ -116,7 +125,7 @@ func (s *Service) ResendEvent(ctx context.Context, clientID, eventID string) (*E
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "webhook resend requested", slog.String("event_id", e.ID), slog.String("client_id", e.ClientID))
-	s.onEvent()
+	s.eventWritten()
 	return e, nil
 }
 
@@ -169,4 +178,12 @@ func (s *Service) WebhookTarget(ctx context.Context, e *Event) (url string, secr
 	}
 	secrets, err = s.webhookSecretsOf(ctx, c)
 	return url, secrets, err
+}
+
+// eventWritten calls the OnEvent hooks. They may be registered while the Service already
+// serves (a dispatcher started after the first notification), so they are read atomically.
+func (s *Service) eventWritten() {
+	if fn := s.onEvent.Load(); fn != nil {
+		(*fn)()
+	}
 }

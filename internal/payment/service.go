@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,11 +56,11 @@ type Service struct {
 	box      SecretBox
 	cfg      Config
 	log      *slog.Logger
-	changed  func(*Order) // called after a committed state change (live status)
-	onEvent  func()       // called after a committed transaction that wrote an event
-	noticed  func(string) // called with every notification's outcome (OnNotification)
-	nonces   NonceStore   // request nonces; the store unless SetNonceStore replaced it
-	bills    BillSource   // Alipay's daily bill (SetBillSource); nil until set
+	changed  func(*Order)           // called after a committed state change (live status)
+	onEvent  atomic.Pointer[func()] // called after a committed transaction that wrote an event (OnEvent)
+	noticed  func(string)           // called with every notification's outcome (OnNotification)
+	nonces   NonceStore             // request nonces; the store unless SetNonceStore replaced it
+	bills    BillSource             // Alipay's daily bill (SetBillSource); nil until set
 
 	notifyFail NotifyFailBudget // unverified notifications per source; nil = no budget
 }
@@ -87,7 +88,7 @@ func NewService(store Store, channel Channel, box SecretBox, clock Clock, cfg Co
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, onEvent: func() {}, noticed: func(string) {}, nonces: store}
+	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, noticed: func(string) {}, nonces: store}
 }
 
 // OnChange registers fn to be called after every committed change of an order.
@@ -109,7 +110,7 @@ func (s *Service) tx(ctx context.Context, fn func(q Queries) error) error {
 		w := &eventWatch{}
 		err = s.store.Tx(ctx, func(q Queries) error { w.Queries = q; return fn(w) })
 		if err == nil && w.wrote {
-			s.onEvent()
+			s.eventWritten()
 		}
 		if !errors.Is(err, ErrStale) {
 			return err
