@@ -41,7 +41,7 @@ func TestTimelineCountsUnverifiedNotifications(t *testing.T) {
 	if !strings.Contains(page, fmt.Sprintf("%d notifications refused: signature not verified", forged)) || !strings.Contains(page, "latest 5") {
 		t.Fatalf("no count of the %d refused notifications:\n%s", forged, page)
 	}
-	if n := strings.Count(page, "notify_id=forged_"); n != 5 {
+	if n := strings.Count(page, "notify_id=forged-"); n != 5 {
 		t.Errorf("%d forged notifications unfolded, want the latest 5", n)
 	}
 	for i := forged - 5; i < forged; i++ {
