@@ -6,8 +6,11 @@ package worker
 // trades (docs/decisions.md, "Proof: the books end equal to Alipay's").
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,11 +20,21 @@ import (
 	"github.com/f2fpay/f2fpay/internal/alipay"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/sandbox"
+	"github.com/f2fpay/f2fpay/internal/sandbox/wechat"
 	"github.com/f2fpay/f2fpay/internal/testenv"
 	"github.com/f2fpay/f2fpay/internal/testutil"
 )
 
-// ledgerEnv is a gateway core on a fake clock with its sandbox and a reconciler.
+// Kinds of order the ledger tests make: a QR order paid through Alipay, a till's barcode
+// charge at Alipay, a WeChat Pay Native order.
+const (
+	kindAlipay  = "alipay"
+	kindBarcode = "barcode"
+	kindWeChat  = "wechat"
+)
+
+// ledgerEnv is a gateway core on a fake clock with its sandboxes (Alipay's, WeChat Pay's)
+// and a reconciler.
 type ledgerEnv struct {
 	t        testing.TB
 	clock    *fakeClock
@@ -31,7 +44,11 @@ type ledgerEnv struct {
 	appID    string
 	clientID string
 	rec      *Reconciler
+	wx       *wechat.Sandbox
+	wxURL    string
+	mchID    string
 	orders   []string                             // every out_trade_no created, in order
+	kind     map[string]string                    // each order's kind (kindAlipay, kindBarcode, kindWeChat)
 	asked    map[string]map[string]payment.Amount // refunds the merchant asked for, by order and refund_no
 	outside  map[string]payment.Amount            // refunded outside f2fpay (portal), by order
 }
@@ -42,8 +59,8 @@ const channelTimeout = 250 * time.Millisecond
 func newLedgerEnv(t *testing.T, st payment.Store) *ledgerEnv {
 	t.Helper()
 	clock := newFakeClock()
-	te := testenv.New(t, testenv.Options{Clock: clock, ChannelTimeout: channelTimeout, Store: st,
-		Config: payment.Config{ConfirmWithQuery: true, RefundQueryDelay: 10 * time.Second,
+	te := testenv.New(t, testenv.Options{Clock: clock, ChannelTimeout: channelTimeout, Store: st, WeChat: true,
+		Config: payment.Config{ConfirmWithQuery: true, RefundQueryDelay: 10 * time.Second, ChargePoll: 200 * time.Millisecond,
 			CheckSchedule: []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}}})
 	c, _, err := te.Service.CreateMerchant(bg, "ledger", "")
 	if err != nil {
@@ -51,16 +68,66 @@ func newLedgerEnv(t *testing.T, st payment.Store) *ledgerEnv {
 	}
 	return &ledgerEnv{t: t, clock: clock, svc: te.Service, store: te.Service.Store(), sb: te.Sandbox, appID: te.AppID,
 		clientID: c.AppID, rec: NewReconciler(te.Service, ReconcilerConfig{Clock: clock, Batch: 200}),
+		wx: te.WeChatSandbox, wxURL: te.WeChatURL, mchID: te.WeChatMchID, kind: map[string]string{},
 		asked: map[string]map[string]payment.Amount{}, outside: map[string]payment.Amount{}}
 }
 
-// create asks for an order; its error (an unknown outcome under a fault) is returned.
-func (e *ledgerEnv) create(no string, amount payment.Amount) error {
+func (e *ledgerEnv) remember(no, kind string) {
 	if len(e.orders) == 0 || e.orders[len(e.orders)-1] != no {
 		e.orders = append(e.orders, no)
+		e.kind[no] = kind
 	}
+}
+
+// create asks for an Alipay QR order; its error (an unknown outcome under a fault) is returned.
+func (e *ledgerEnv) create(no string, amount payment.Amount) error {
+	e.remember(no, kindAlipay)
 	_, _, err := e.svc.Create(bg, e.clientID, payment.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "ledger", TimeoutMinutes: 5})
 	return err
+}
+
+// createWeChat asks for a WeChat Pay Native order.
+func (e *ledgerEnv) createWeChat(no string, amount payment.Amount) error {
+	e.remember(no, kindWeChat)
+	_, _, err := e.svc.Create(bg, e.clientID, payment.CreateRequest{OutTradeNo: no, TotalAmount: amount, Subject: "ledger",
+		TimeoutMinutes: 5, Channel: payment.ChannelWeChat})
+	return err
+}
+
+// charge is a till charging the buyer's payment code, without waiting for the outcome (the
+// charge settles behind, on the fake clock's deadline).
+func (e *ledgerEnv) charge(no string, amount payment.Amount, code string) error {
+	e.remember(no, kindBarcode)
+	_, _, err := e.svc.Charge(bg, e.clientID, payment.ChargeRequest{OutTradeNo: no, TotalAmount: amount, Subject: "ledger",
+		AuthCode: code, TimeoutSeconds: int(payment.MinChargeTimeout / time.Second)}, false)
+	return err
+}
+
+// payWeChat is the buyer paying at the WeChat sandbox; an error is its refusal (closed,
+// expired, paid already).
+func (e *ledgerEnv) payWeChat(no string) error {
+	b, _ := json.Marshal(map[string]string{"mchid": e.mchID, "out_trade_no": no})
+	resp, err := http.Post(e.wxURL+"/sandbox/wechat/api/pay", "application/json", bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("wechat sandbox pay %s: %d %s", no, resp.StatusCode, body)
+	}
+	return nil
+}
+
+// wxSettled reports that no refund at the WeChat sandbox is still PROCESSING.
+func (e *ledgerEnv) wxSettled() bool {
+	for _, tr := range e.wx.Trades(e.mchID, "") {
+		for _, r := range tr.Refunds {
+			if r.Status == "PROCESSING" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // refund asks for a refund and remembers what was asked.
@@ -91,6 +158,17 @@ func (e *ledgerEnv) outsideRefund(no string, amount payment.Amount, requestNo st
 func (e *ledgerEnv) quiesce() {
 	e.t.Helper()
 	e.sb.SetFaults(sandbox.Faults{Seed: 1})
+	e.wx.ClearFaults()
+	e.rounds()
+	// WeChat Pay settles a refund some seconds after accepting it (PROCESSING), on its own
+	// clock: once all have, more rounds record them.
+	testutil.WaitFor(e.t, 0, "wechat refunds settled", e.wxSettled)
+	e.rounds()
+}
+
+// rounds runs the reconciler until it has had nothing to do for three rounds.
+func (e *ledgerEnv) rounds() {
+	e.t.Helper()
 	quiet := 0
 	for round := 0; round < 200 && quiet < 3; round++ {
 		testutil.WaitFor(e.t, 0, "sandbox notifications delivered", func() bool { return e.sb.NotifyIdle(time.Second) })
@@ -133,6 +211,47 @@ func (e *ledgerEnv) reconcileBill() {
 type ledgerCounts struct {
 	orders, ordersDiffer, refunds, overPaid, eventsMissing, eventsDoubled int
 	details                                                               []string
+	byKind                                                                map[string]int // orders of each kind
+	paidByKind                                                            map[string]int // of which paid at the channel
+}
+
+// channelTrade is an order as its channel's sandbox has it.
+type channelTrade struct {
+	ok, paid bool
+	status   string
+	refunded payment.Amount
+	byNo     map[string]payment.Amount // succeeded refunds by out_request_no / out_refund_no
+}
+
+func (e *ledgerEnv) channelTrade(no string) channelTrade {
+	ct := channelTrade{byNo: map[string]payment.Amount{}}
+	if e.kind[no] == kindWeChat {
+		trs := e.wx.Trades(e.mchID, no)
+		if len(trs) != 1 {
+			return ct
+		}
+		tr := trs[0]
+		ct.ok, ct.paid, ct.status = true, tr.SuccessTime != nil, tr.State
+		for _, r := range tr.Refunds {
+			ct.status += " " + r.OutRefundNo + ":" + r.Status
+			if r.Status == "SUCCESS" {
+				ct.byNo[r.OutRefundNo] = payment.Amount(r.Refund)
+				ct.refunded += payment.Amount(r.Refund)
+			}
+		}
+		return ct
+	}
+	tr, ok := e.sb.Trade(e.appID, no)
+	if !ok {
+		return ct
+	}
+	ct.ok, ct.paid, ct.status = true, tr.PaidAt != nil, tr.Status
+	ct.refunded, _ = payment.ParseAmount(tr.RefundedAmount)
+	for _, r := range tr.Refunds {
+		a, _ := payment.ParseAmount(r.Amount)
+		ct.byNo[r.OutRequestNo] = a
+	}
+	return ct
 }
 
 func (c *ledgerCounts) differ(format string, args ...any) {
@@ -144,23 +263,18 @@ func (c *ledgerCounts) differ(format string, args ...any) {
 // money refunded at Alipay against what was asked, and each order's events.
 func (e *ledgerEnv) compare() ledgerCounts {
 	e.t.Helper()
-	var c ledgerCounts
+	c := ledgerCounts{byKind: map[string]int{}, paidByKind: map[string]int{}}
 	for _, no := range e.orders {
 		c.orders++
+		c.byKind[e.kind[no]]++
 		o, err := e.store.GetOrder(bg, no)
 		if err != nil {
 			continue // create refused before anything was written
 		}
-		tr, ok := e.sb.Trade(e.appID, no)
-		paid := ok && tr.PaidAt != nil
-		var alipayRefunded payment.Amount
-		byNo := map[string]payment.Amount{}
-		if ok {
-			alipayRefunded, _ = payment.ParseAmount(tr.RefundedAmount)
-			for _, r := range tr.Refunds {
-				a, _ := payment.ParseAmount(r.Amount)
-				byNo[r.OutRequestNo] = a
-			}
+		ct := e.channelTrade(no)
+		paid, alipayRefunded, byNo := ct.paid, ct.refunded, ct.byNo
+		if paid {
+			c.paidByKind[e.kind[no]]++
 		}
 		want := payment.StatusClosed
 		switch {
@@ -170,8 +284,8 @@ func (e *ledgerEnv) compare() ledgerCounts {
 			want = payment.StatusPaid
 		}
 		if o.Status != want || o.RefundedAmount != alipayRefunded {
-			c.differ("%s: books %s refunded %s; alipay %s paid=%v refunded %s", no, o.Status, o.RefundedAmount,
-				tr.Status, paid, alipayRefunded)
+			c.differ("%s (%s): books %s refunded %s; channel %s paid=%v refunded %s", no, e.kind[no], o.Status, o.RefundedAmount,
+				ct.status, paid, alipayRefunded)
 		}
 		refunds, err := e.store.ListRefunds(bg, no)
 		if err != nil {
@@ -179,7 +293,11 @@ func (e *ledgerEnv) compare() ledgerCounts {
 		}
 		for _, r := range refunds {
 			c.refunds++
-			at, atAlipay := byNo[r.RefundNo]
+			key := r.RefundNo
+			if key == "cancel" && e.kind[no] == kindBarcode {
+				key = no // the refund alipay.trade.cancel made: Alipay numbers it with the out_trade_no
+			}
+			at, atAlipay := byNo[key]
 			switch {
 			case r.Status == payment.RefundPending:
 				c.differ("%s/%s: still pending after quiescence", no, r.RefundNo)

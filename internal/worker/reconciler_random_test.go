@@ -19,9 +19,10 @@ import (
 const ledgerOps = 2000
 
 // TestRandomLedgerSQLite and TestRandomLedgerPostgres run ledgerOps random operations
-// (create, pay, partial and full refunds, repeats of a refund_no, close, refunds in
-// Alipay's portal, reconciler rounds) under random gateway and notification faults, drive
-// the reconciler to quiescence and count: orders differing from the sandbox, refunds
+// (create — Alipay QR orders, about 12 % barcode charges and 25 % WeChat Pay orders —,
+// pay, partial and full refunds, repeats of a refund_no, close, refunds in Alipay's portal,
+// reconciler rounds) under random Alipay gateway and notification faults, drive the
+// reconciler to quiescence and count: orders differing from their channel's sandbox, refunds
 // over-paid, events missing or doubled; all must be 0. The seed is printed;
 // F2FPAY_LEDGER_SEED=N replays a run.
 func TestRandomLedgerSQLite(t *testing.T) { randomLedger(t, nil) }
@@ -44,6 +45,18 @@ func TestRandomLedgerPostgres(t *testing.T) {
 		}
 	})
 	randomLedger(t, st)
+}
+
+// barcodeBehaviours are the payment codes a till charges in the randomized ledger: paid at
+// once, paid after the buyer's password (when the buyer confirms before the charge's
+// deadline), never confirmed (cancelled at the deadline), refused for the balance.
+var barcodeBehaviours = []struct {
+	behaviour string
+	confirm   bool
+}{
+	{sandbox.BehaviourPay, false}, {sandbox.BehaviourPay, false},
+	{sandbox.BehaviourPassword, true}, {sandbox.BehaviourPassword, false},
+	{sandbox.BehaviourInsufficientBalance, false},
 }
 
 func ledgerSeed(t *testing.T) uint64 {
@@ -75,6 +88,11 @@ func randomLedger(t *testing.T, st payment.Store) {
 	}
 	var refunds []asked
 	var paidNos []string // orders a buyer paid at the sandbox
+	type pendingConfirm struct {
+		no, code string
+		tries    int
+	}
+	var confirms []pendingConfirm // password codes charged whose buyer will confirm
 	ops := map[string]int{}
 	pick := func() string { return e.orders[rng.IntN(len(e.orders))] }
 	for i := 0; i < ledgerOps; i++ {
@@ -96,15 +114,55 @@ func randomLedger(t *testing.T, st payment.Store) {
 		switch {
 		case op < 20:
 			ops["create"]++
-			no := fmt.Sprintf("lg_%d", len(e.orders))
+			no := fmt.Sprintf("lg_%04d", len(e.orders)) // WeChat Pay wants 6-32 characters
 			amount := payment.Amount(100 + rng.IntN(4900))
-			if e.create(no, amount) != nil && rng.IntN(2) == 0 {
-				_ = e.create(no, amount) // the merchant repeats
+			create := func() error { return e.create(no, amount) }
+			switch k := rng.IntN(100); {
+			case k < 12: // a till charges a payment code
+				b := barcodeBehaviours[rng.IntN(len(barcodeBehaviours))]
+				code, err := e.sb.NewAuthCode(b.behaviour, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				create = func() error { return e.charge(no, amount, code.AuthCode) }
+				switch {
+				case b.confirm:
+					confirms = append(confirms, pendingConfirm{no: no, code: code.AuthCode})
+				case b.behaviour == sandbox.BehaviourPay:
+					paidNos = append(paidNos, no)
+				}
+			case k < 37:
+				create = func() error { return e.createWeChat(no, amount) }
+			}
+			if create() != nil && rng.IntN(2) == 0 {
+				_ = create() // the merchant repeats
 			}
 		case op < 40:
 			ops["pay"]++
+			if len(confirms) > 0 && rng.IntN(2) == 0 {
+				// The buyer of a password code confirms on the phone, if the charge has
+				// reached Alipay and is still waiting; else tries again later, thrice.
+				pc := &confirms[0]
+				_, err := e.sb.ConfirmAuthCode(pc.code, sandbox.OutcomeSuccess)
+				if pc.tries++; err == nil || pc.tries >= 3 {
+					if err == nil {
+						paidNos = append(paidNos, pc.no)
+					}
+					confirms = confirms[1:]
+				}
+				continue
+			}
 			no := pick()
-			if _, err := e.sb.Pay(e.appID, no, sandbox.OutcomeSuccess); err == nil {
+			var err error
+			switch e.kind[no] {
+			case kindWeChat:
+				err = e.payWeChat(no)
+			case kindAlipay:
+				_, err = e.sb.Pay(e.appID, no, sandbox.OutcomeSuccess)
+			default:
+				continue // a barcode order is paid by its code
+			}
+			if err == nil {
 				paidNos = append(paidNos, no)
 			}
 		case op < 58:
@@ -170,8 +228,10 @@ func randomLedger(t *testing.T, st payment.Store) {
 	e.reconcileBill()
 	e.quiesce()
 	c := e.compare()
-	t.Logf("ledger seed %d: %d operations %v in %s; %d orders, %d refunds: orders differing %d, refunds over-paid %d, events missing %d, events doubled %d",
-		seed, ledgerOps, ops, time.Since(start).Round(time.Millisecond), c.orders, c.refunds, c.ordersDiffer, c.overPaid, c.eventsMissing, c.eventsDoubled)
+	t.Logf("ledger seed %d: %d operations %v in %s; %d orders (alipay %d, barcode %d, wechat %d; paid alipay %d, barcode %d, wechat %d), %d refunds: orders differing %d, refunds over-paid %d, events missing %d, events doubled %d",
+		seed, ledgerOps, ops, time.Since(start).Round(time.Millisecond), c.orders,
+		c.byKind[kindAlipay], c.byKind[kindBarcode], c.byKind[kindWeChat], c.paidByKind[kindAlipay], c.paidByKind[kindBarcode], c.paidByKind[kindWeChat],
+		c.refunds, c.ordersDiffer, c.overPaid, c.eventsMissing, c.eventsDoubled)
 	if c.ordersDiffer+c.overPaid+c.eventsMissing+c.eventsDoubled > 0 {
 		t.Fatalf("seed %d: the books differ from Alipay's:\n%s", seed, strings.Join(c.details[:min(len(c.details), 40)], "\n"))
 	}
