@@ -170,7 +170,9 @@ func (s *Service) confirm(ctx context.Context, ch Channel, n *Notification) (*Tr
 	}
 	switch n.TradeStatus {
 	case TradeSuccess, TradeFinished:
-		if !t.Status.Paid() && t.Status != TradeClosed {
+		// A trade paid and then refunded in full is TRADE_CLOSED with its send_pay_date;
+		// closed without one, it was never paid.
+		if !t.Status.Paid() && !refundedAtAlipay(t) {
 			return nil, refuse("notification says %s but alipay.trade.query says %s", n.TradeStatus, t.Status)
 		}
 	case TradeClosed:
@@ -199,7 +201,10 @@ func (s *Service) applyNotification(ctx context.Context, n *Notification, t *Tra
 			return err
 		}
 		out = o
-		paid := n.TradeStatus.Paid() || n.HasRefund || (t.Status == TradeClosed && t.PaidAt != nil)
+		// Paid is what Alipay confirmed (t is its query when notifications are confirmed,
+		// the notification itself otherwise) or a refund its refund query confirmed: a
+		// notification's own refund fields prove nothing when a query can be asked.
+		paid := t.Status.Paid() || refundedAtAlipay(t) || refunded > 0 || (!s.cfg.ConfirmWithQuery && n.HasRefund)
 		if paid {
 			c, err := s.markPaid(ctx, q, o, firstNonEmpty(t.TradeNo, n.TradeNo), firstNonEmpty(t.BuyerID, n.BuyerID), firstNonEmpty(t.BuyerLogonID, n.BuyerLogonID), firstTime(t.PaidAt, n.GmtPayment))
 			if err != nil {
