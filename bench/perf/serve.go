@@ -60,29 +60,46 @@ func serve(db, dir, pgURL, profile string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
-	ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only
+	srv, stop, err := start(ctx, db, dir, pgURL, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return err
+	}
+	line, _ := json.Marshal(srv)
+	fmt.Fprintf(out, "%s\n", line)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	<-sig
+	return stop()
+}
+
+// start builds and starts the gateway of serve (or of a benchmark in this process) and
+// registers the merchant the load generator signs as. stop drains and stops it, and drops
+// the PostgreSQL schema.
+func start(ctx context.Context, db, dir, pgURL string, log *slog.Logger) (served, func() error, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only
+	if err != nil {
+		return served{}, nil, err
 	}
 	url := "http://" + ln.Addr().String()
 	priv, pub, err := appKeyPair()
 	if err != nil {
 		ln.Close()
-		return err
+		return served{}, nil, err
 	}
 	const alipayApp = "2021000000000001"
 	// TimeScale 60: a notification the gateway could not take in time (the sandbox waits 15 s)
 	// comes again after 4 s instead of 4 min, so that the paid phase ends and its figure
 	// counts the retries it took.
 	sb, err := sandbox.New(sandbox.Config{BaseURL: url, TimeScale: 60})
-	if err == nil {
-		err = sb.RegisterApp(alipayApp, pub)
-	}
 	if err != nil {
 		ln.Close()
-		return err
+		return served{}, nil, err
 	}
-	defer sb.Close()
+	if err := sb.RegisterApp(alipayApp, pub); err != nil {
+		sb.Close()
+		ln.Close()
+		return served{}, nil, err
+	}
 	cfg := config.Config{
 		PublicURL: url, MasterKey: secretbox.NewKey(),
 		RateLimit: config.RateLimitConfig{ClientRate: -1, IPRate: -1, NotifyRate: -1, AuthFailRate: -1, NotifyFailRate: -1},
@@ -99,38 +116,39 @@ func serve(db, dir, pgURL, profile string, out io.Writer) error {
 		schema = "perf_" + hex.EncodeToString(b)
 		cfg.Database, cfg.DatabasePool.Schema = pgURL, schema
 	default:
+		sb.Close()
 		ln.Close()
-		return fmt.Errorf("unknown database %q", db)
+		return served{}, nil, fmt.Errorf("unknown database %q", db)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cleanup := func() {
+		sb.Close()
+		if schema != "" {
+			_ = postgres.DropSchema(context.Background(), pgURL, schema)
+		}
+	}
 	a, err := app.New(ctx, app.Options{Listener: ln, Sandbox: sb, NoWorkers: true, Config: cfg, Logger: log})
 	if err != nil {
-		return err
-	}
-	if schema != "" {
-		defer func() { _ = postgres.DropSchema(context.Background(), pgURL, schema) }()
-	}
-	if err := a.Start(ctx); err != nil {
-		return err
+		cleanup()
+		return served{}, nil, err
 	}
 	stop := func() error {
+		defer cleanup()
 		sctx, cancel := context.WithTimeout(context.Background(), config.DefaultShutdownTimeout)
 		defer cancel()
 		return a.Stop(sctx)
 	}
+	if err := a.Start(ctx); err != nil {
+		_ = stop()
+		return served{}, nil, err
+	}
 	m, secret, err := a.Service().CreateMerchant(ctx, "perf", "")
 	if err != nil {
 		_ = stop()
-		return err
+		return served{}, nil, err
 	}
-	line, _ := json.Marshal(served{URL: url, AppID: m.AppID, Secret: secret, AlipayAppID: alipayApp,
+	return served{URL: url, AppID: m.AppID, Secret: secret, AlipayAppID: alipayApp,
 		PrivateKey: priv, AlipayKey: sb.AlipayPublicKeyPEM(), PID: os.Getpid(), Database: db,
-		DBPath: strings.TrimPrefix(cfg.Database, "sqlite:"), Schema: schema})
-	fmt.Fprintf(out, "%s\n", line)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	return stop()
+		DBPath: strings.TrimPrefix(cfg.Database, "sqlite:"), Schema: schema}, stop, nil
 }
 
 func appKeyPair() (string, string, error) {

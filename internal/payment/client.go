@@ -78,7 +78,10 @@ func (s *Service) SetMerchantDisabled(ctx context.Context, appID string, disable
 	return s.updateMerchant(ctx, appID, func(c *Merchant, _ time.Time) { c.Disabled = disabled })
 }
 
+// updateMerchant changes the client in a transaction and, once it committed, drops the
+// client from the cache, so that this instance's next request sees the change.
 func (s *Service) updateMerchant(ctx context.Context, appID string, fn func(*Merchant, time.Time)) error {
+	defer s.merchants.forget(appID) // also after a failed commit: whatever the store now holds is read again
 	return s.tx(ctx, func(q Queries) error {
 		c, err := q.GetMerchant(ctx, appID)
 		if errors.Is(err, ErrNotFound) {
@@ -94,26 +97,49 @@ func (s *Service) updateMerchant(ctx context.Context, appID string, fn func(*Mer
 }
 
 // MerchantSecrets returns the enabled client and the secrets that currently verify its
-// requests (the current one first, then one still in its rotation grace period).
-// Errors: UNAUTHORIZED for an unknown or disabled client.
+// requests (the current one first, then one still in its rotation grace period). It
+// answers from memory for up to Config.MerchantCacheTTL (merchantcache.go); a rotation or
+// a disabling made through this Service is seen by the next call. The client returned is
+// the caller's own copy. Errors: UNAUTHORIZED for an unknown or disabled client.
 func (s *Service) MerchantSecrets(ctx context.Context, appID string) (*Merchant, [][]byte, error) {
-	c, err := s.store.GetMerchant(ctx, appID)
-	if errors.Is(err, ErrNotFound) || (err == nil && c.Disabled) {
+	now := s.now()
+	e, gen := s.merchants.get(appID, now)
+	if e == nil {
+		var err error
+		if e, err = s.loadMerchant(ctx, appID, now); err != nil {
+			return nil, nil, err
+		}
+		s.merchants.put(e, gen)
+	}
+	if e.m.Disabled {
 		return nil, nil, Errorf(CodeUnauthorized, "unknown or disabled app id")
+	}
+	m := e.m
+	return &m, e.secrets(now), nil
+}
+
+// loadMerchant reads the client and opens its API secrets. Errors: UNAUTHORIZED for an
+// unknown client.
+func (s *Service) loadMerchant(ctx context.Context, appID string, now time.Time) (*merchantEntry, error) {
+	c, err := s.store.GetMerchant(ctx, appID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(CodeUnauthorized, "unknown or disabled app id")
 	} else if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cur, err := s.box.Open(c.SecretSealed)
-	if err != nil {
-		return nil, nil, err
+	e := &merchantEntry{m: *c, loaded: now}
+	if c.Disabled { // kept, so that a disabled client's requests cost no read either; no secret opened
+		return e, nil
 	}
-	secrets := [][]byte{cur}
-	if c.PrevSecretSealed != "" && c.PrevSecretUntil != nil && s.now().Before(*c.PrevSecretUntil) {
+	if e.cur, err = s.box.Open(c.SecretSealed); err != nil {
+		return nil, err
+	}
+	if c.PrevSecretSealed != "" && c.PrevSecretUntil != nil && now.Before(*c.PrevSecretUntil) {
 		if prev, err := s.box.Open(c.PrevSecretSealed); err == nil {
-			secrets = append(secrets, prev)
+			e.prev, e.prevUntil = prev, c.PrevSecretUntil
 		}
 	}
-	return c, secrets, nil
+	return e, nil
 }
 
 // NonceStore remembers request nonces (docs/api.md, Authentication). The Store is one; a store shared by

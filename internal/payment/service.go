@@ -35,6 +35,11 @@ type Config struct {
 	// which are otherwise refused when notify_url names a non-public IP literal
 	// (docs/security.md). The demo allows loopback.
 	WebhookAllowNetworks []netip.Prefix
+	// MerchantCacheTTL is how long a merchant and its opened API secrets are kept in
+	// memory for authentication; default DefaultMerchantCacheTTL, negative turns the cache
+	// off. It bounds how long a change made elsewhere (another instance, the CLI) goes
+	// unseen here.
+	MerchantCacheTTL time.Duration
 	// ChargePoll is how often a barcode charge waiting for the buyer is queried; default
 	// 3 s (docs/decisions.md, "Barcode payment: the settle rules").
 	ChargePoll time.Duration
@@ -63,6 +68,7 @@ type Service struct {
 	bills    BillSource             // Alipay's daily bill (SetBillSource); nil until set
 
 	notifyFail NotifyFailBudget // unverified notifications per source; nil = no budget
+	merchants  *merchantCache   // authentication's merchants and secrets (merchantcache.go)
 }
 
 // NewService wires the core. logger may be nil.
@@ -82,13 +88,17 @@ func NewService(store Store, channel Channel, box SecretBox, clock Clock, cfg Co
 	if cfg.RefundQueryDelay == 0 {
 		cfg.RefundQueryDelay = 10 * time.Second
 	}
+	if cfg.MerchantCacheTTL == 0 {
+		cfg.MerchantCacheTTL = DefaultMerchantCacheTTL
+	}
 	if clock == nil {
 		clock = SystemClock{}
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, noticed: func(string) {}, nonces: store}
+	return &Service{store: store, channel: channel, box: box, clock: clock, cfg: cfg, log: logger, changed: func(*Order) {}, noticed: func(string) {}, nonces: store,
+		merchants: newMerchantCache(cfg.MerchantCacheTTL)}
 }
 
 // OnChange registers fn to be called after every committed change of an order.
