@@ -44,6 +44,7 @@ type options struct {
 	only    string        // sqlite or postgres: run one database only
 	workers int           // workers of the throughput phases
 	profile string        // the server's CPU profile, written here
+	memProf string        // the server's heap profile at its end, written here
 	scale   int           // seed this many orders and compare the scale figures
 }
 
@@ -58,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.paid, "paid", 1000, "orders paid at once (at most 5000)")
 	fs.IntVar(&o.workers, "workers", 16, "workers of the throughput phases (at most 256)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the whole run to this file")
+	fs.StringVar(&o.memProf, "memprofile", "", "write the server's heap profile, and its memory statistics to stderr, when it stops")
 	fs.IntVar(&o.scale, "scale", 0, "instead of the table: measure the scale figures empty, seed this many orders, measure again")
 	fs.StringVar(&o.only, "only", "", "sqlite or postgres: measure one database only")
 	if err := fs.Parse(args); err != nil {
@@ -65,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o.pgURL = os.Getenv("F2FPAY_TEST_POSTGRES_URL")
 	if o.serve != "" {
-		if err := serve(o.serve, o.dir, o.pgURL, o.profile, stdout); err != nil {
+		if err := serve(o.serve, o.dir, o.pgURL, o.profile, o.memProf, stdout); err != nil {
 			fmt.Fprintln(stderr, "perf server:", err)
 			return 1
 		}
@@ -120,6 +122,9 @@ func measureDB(o options, db string, log io.Writer) (*result, error) {
 	args := []string{"-serve", db, "-dir", dir}
 	if o.profile != "" {
 		args = append(args, "-cpuprofile", o.profile+"."+db)
+	}
+	if o.memProf != "" {
+		args = append(args, "-memprofile", o.memProf+"."+db)
 	}
 	cmd := exec.Command(self, args...)
 	logPath := filepath.Join(dir, "server.log") // its warnings, shown when a phase fails

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -47,7 +48,7 @@ type served struct {
 // cost of the write path, not the limiter (bench/ measures that). The workers stay off, so
 // that only the requests measured load it (the reconciler would otherwise query every order
 // of the run after 30 s). It stops on SIGINT/SIGTERM.
-func serve(db, dir, pgURL, profile string, out io.Writer) error {
+func serve(db, dir, pgURL, profile, memProfile string, out io.Writer) error {
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
@@ -69,7 +70,30 @@ func serve(db, dir, pgURL, profile string, out io.Writer) error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	<-sig
+	if memProfile != "" {
+		if err := writeHeap(memProfile); err != nil {
+			return err
+		}
+	}
 	return stop()
+}
+
+// writeHeap writes the heap profile to path and the runtime's memory statistics, which
+// say where the generator's RSS figures come from, to path.txt.
+func writeHeap(path string) error {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	stats := fmt.Sprintf("memstats: sys %d MB, heap in use %d MB, heap idle %d MB (released %d MB), stacks %d MB, goroutines %d, GC target %d MB\n",
+		m.Sys>>20, m.HeapInuse>>20, m.HeapIdle>>20, m.HeapReleased>>20, m.StackInuse>>20, runtime.NumGoroutine(), m.NextGC>>20)
+	if err := os.WriteFile(path+".txt", []byte(stats), 0o644); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.WriteHeapProfile(f)
 }
 
 // start builds and starts the gateway of serve (or of a benchmark in this process) and

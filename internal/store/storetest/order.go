@@ -210,6 +210,9 @@ func testListOrders(t *testing.T, s payment.Store) {
 	equal(t, "search out_trade_no", get(payment.OrderFilter{Search: "lo005", Limit: 100}), []string{"lo005"})
 	equal(t, "search trade_no", get(payment.OrderFilter{Search: "trade008", Limit: 100}), []string{"lo008"})
 	equal(t, "search is exact", get(payment.OrderFilter{Search: "lo00", Limit: 100}), []string{})
+	equal(t, "search with a client", get(payment.OrderFilter{ClientID: "app-b", Search: "trade008", Limit: 100}), []string{})
+	equal(t, "search with a status", get(payment.OrderFilter{Status: payment.StatusPaid, Search: "lo005", Limit: 100}), []string{})
+	equal(t, "search with a cursor", get(payment.OrderFilter{Before: 1, Search: "lo005", Limit: 100}), []string{})
 	equal(t, "from/to", get(payment.OrderFilter{From: at(4 * time.Hour), To: at(7 * time.Hour), Limit: 100}),
 		[]string{"lo006", "lo005", "lo004"})
 
@@ -226,6 +229,18 @@ func testListOrders(t *testing.T, s payment.Store) {
 		f.Before = os[len(os)-1].ID
 	}
 	equal(t, "paged", paged, all)
+
+	// One number that is one order's out_trade_no and other orders' trade_no: each order
+	// once, newest first; an order whose two numbers are equal, once.
+	for i, no := range []string{"srch1", "srch2", "srch3"} {
+		o := newOrder("app-a", no)
+		o.CreatedAt = at(time.Duration(20+i) * time.Hour)
+		o.Status, o.TradeNo = payment.StatusPaid, "srch1"
+		mustInsertOrder(t, s, o)
+	}
+	equal(t, "search both numbers", get(payment.OrderFilter{Search: "srch1", Limit: 100}), []string{"srch3", "srch2", "srch1"})
+	equal(t, "search both numbers, limited", get(payment.OrderFilter{Search: "srch1", Limit: 2}), []string{"srch3", "srch2"})
+	equal(t, "search both numbers, from", get(payment.OrderFilter{Search: "srch1", From: at(21 * time.Hour), Limit: 100}), []string{"srch3", "srch2"})
 }
 
 func testDueOrders(t *testing.T, s payment.Store) {
