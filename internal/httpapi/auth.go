@@ -184,6 +184,9 @@ func (s *server) checkHeaders(appID, ts, nonce, sig string) error {
 
 // readBody reads the whole body, at most maxBody bytes; above that it answers 413.
 func (s *server) readBody(c *gin.Context) ([]byte, bool) {
+	if c.Request.Body == nil || c.Request.Body == http.NoBody { // a GET: no 512-byte buffer for nothing
+		return []byte{}, true
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.maxBody))
 	var tooBig *http.MaxBytesError
 	switch {

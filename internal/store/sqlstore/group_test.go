@@ -100,24 +100,31 @@ func TestGroupBatches(t *testing.T) {
 		return g.busy
 	})
 	boom := errors.New("boom")
-	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
-		start(k, ctx, func(q *queries) error { return insert(ctx, q, k) })
+	// Each caller is queued before the next starts, so that the batch runs them in this
+	// order ("dup" after "a").
+	queue := func(k string, ctx context.Context, fn func(q *queries) error) {
+		n := queued(g)
+		start(k, ctx, fn)
+		testutil.WaitFor(t, 10*time.Second, k+" queued", func() bool { return queued(g) == n+1 })
 	}
-	start("fails", ctx, func(q *queries) error {
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		queue(k, ctx, func(q *queries) error { return insert(ctx, q, k) })
+	}
+	queue("fails", ctx, func(q *queries) error {
 		if err := insert(ctx, q, "fails"); err != nil {
 			return err
 		}
 		return boom
 	})
-	start("panics", ctx, func(q *queries) error {
+	queue("panics", ctx, func(q *queries) error {
 		if err := insert(ctx, q, "panics"); err != nil {
 			return err
 		}
 		panic("kaboom")
 	})
-	start("dup", ctx, func(q *queries) error { return insert(ctx, q, "a") }) // a's, or taken by a
+	queue("dup", ctx, func(q *queries) error { return insert(ctx, q, "a") }) // taken by a, before it in the batch
 	cctx, cancel := context.WithCancel(ctx)
-	start("cancelled", cctx, func(q *queries) error { return insert(ctx, q, "cancelled") })
+	queue("cancelled", cctx, func(q *queries) error { return insert(ctx, q, "cancelled") })
 	testutil.WaitFor(t, 10*time.Second, "12 callers queued", func() bool { return queued(g) == 12 })
 	cancel()
 	testutil.WaitFor(t, 10*time.Second, "the cancelled caller left the queue", func() bool { return queued(g) == 11 })
