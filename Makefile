@@ -37,6 +37,7 @@ bench: ## the rate limiter, 1,000 waiting queries, the write path and a million 
 	go run ./bench -duration 10s
 	go run ./bench/waitrss -n 1000
 	go run ./bench/perf
+	go run ./bench/perf -only sqlite -soak 10m
 	go run ./bench/perf -scale 1000000
 
 clean: ## remove bin/

@@ -35,16 +35,18 @@ import (
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 type options struct {
-	serve   string // the server process: sqlite or postgres
-	dir     string
-	pgURL   string
-	n       int           // requests per throughput phase
-	phase   time.Duration // longest throughput phase
-	paid    int           // orders paid at once
-	only    string        // sqlite or postgres: run one database only
-	workers int           // workers of the throughput phases
-	profile string        // the server's CPU profile, written here
-	scale   int           // seed this many orders and compare the scale figures
+	serve    string // the server process: sqlite or postgres
+	dir      string
+	pgURL    string
+	n        int           // requests per throughput phase
+	phase    time.Duration // longest throughput phase
+	paid     int           // orders paid at once
+	only     string        // sqlite or postgres: run one database only
+	workers  int           // workers of the throughput phases
+	profile  string        // the server's CPU profile, written here
+	scale    int           // seed this many orders and compare the scale figures
+	soak     time.Duration // after the phases, a steady load this long (0: none)
+	soakRate int           // orders a second of the soak
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -60,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.profile, "cpuprofile", "", "write the server's CPU profile of the whole run to this file")
 	fs.IntVar(&o.scale, "scale", 0, "instead of the table: measure the scale figures empty, seed this many orders, measure again")
 	fs.StringVar(&o.only, "only", "", "sqlite or postgres: measure one database only")
+	fs.DurationVar(&o.soak, "soak", 0, "after the table's phases, keep a steady mixed load this long and print the server's RSS over it (at most 30m)")
+	fs.IntVar(&o.soakRate, "soak-rate", 20, "orders a second during -soak (each created, paid, queried; a tenth refunded), at most 200")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -76,8 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.n < 1 || o.n > 100000 || o.phase <= 0 || o.phase > 20*time.Second || o.paid < 1 || o.paid > 5000 ||
-		o.workers < 1 || o.workers > 256 {
-		fmt.Fprintln(stderr, "perf: -n in [1, 100000], -phase in (0, 20s], -paid in [1, 5000], -workers in [1, 256]")
+		o.workers < 1 || o.workers > 256 || o.soak < 0 || o.soak > 30*time.Minute || o.soakRate < 1 || o.soakRate > 200 {
+		fmt.Fprintln(stderr, "perf: -n in [1, 100000], -phase in (0, 20s], -paid in [1, 5000], -workers in [1, 256], -soak in [0, 30m], -soak-rate in [1, 200]")
 		return 2
 	}
 	dbs := []string{"sqlite"}
@@ -169,6 +173,12 @@ func measureDB(o options, db string, log io.Writer) (*result, error) {
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, errors.New("the run took longer than its bound")
+	}
+	if o.soak > 0 {
+		if err := soakRun(context.Background(), o, s, log); err != nil {
+			tail(log, logPath, 20)
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/gomodule/redigo/redis"
 
 	"github.com/f2fpay/f2fpay/internal/ratelimit"
 )
@@ -13,7 +13,7 @@ import (
 // tokenBucket takes one token from the bucket in KEYS[1] (hash: tokens, ts in µs) with
 // ARGV = rate per second, burst. It runs atomically in Redis and reads Redis's own clock,
 // so instances with skewed clocks share one bucket correctly. It returns {allowed, wait µs}.
-var tokenBucket = redis.NewScript(`
+var tokenBucket = redis.NewScript(1, `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 if burst <= 0 then return {0, 60000000} end
@@ -49,7 +49,9 @@ return {allowed, wait}
 // takes from the same bucket. A refused request takes nothing. The bucket expires once it
 // would be full again, so idle keys cost no memory. An error means Redis could not decide.
 func (s *Store) Allow(ctx context.Context, key string, l ratelimit.Limit) (bool, time.Duration, error) {
-	res, err := tokenBucket.Run(ctx, s.rdb, []string{s.prefix + "rl:" + key}, l.Rate, l.Burst).Int64Slice()
+	res, err := redis.Int64s(s.do(ctx, func(c redis.Conn) (any, error) {
+		return tokenBucket.DoContext(ctx, c, s.prefix+"rl:"+key, l.Rate, l.Burst)
+	}))
 	if err != nil {
 		return false, 0, fmt.Errorf("redis: rate limit: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/gomodule/redigo/redis"
 
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/ratelimit"
@@ -62,10 +62,13 @@ func TestNonceAcrossInstances(t *testing.T) {
 	if err := b.UseNonce(ctx, "app_2", "nonce-0123456789ab", now, now.Add(payment.NonceWindow)); err != nil {
 		t.Fatalf("same nonce of another app: %v", err)
 	}
-	opt, _ := redis.ParseURL(url)
-	raw := redis.NewClient(opt)
+	raw, err := redis.DialURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer raw.Close()
-	ttl, err := raw.PTTL(ctx, prefix+"nonce:app_1:nonce-0123456789ab").Result()
+	ms, err := redis.Int64(raw.Do("PTTL", prefix+"nonce:app_1:nonce-0123456789ab"))
+	ttl := time.Duration(ms) * time.Millisecond
 	if err != nil || ttl <= payment.NonceWindow-time.Minute || ttl > payment.NonceWindow {
 		t.Fatalf("nonce TTL %v, %v; want about %v", ttl, err, payment.NonceWindow)
 	}
@@ -147,32 +150,86 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 	}
 }
 
-// TestFailsClosed: with Redis gone, UseNonce errors (not ErrDuplicate, not nil) and the
-// Service refuses the request with UPSTREAM_UNAVAILABLE; the limiter reports an error.
-func TestFailsClosed(t *testing.T) {
-	redisURL(t)
+// privateRedis starts a redis-server of the test's own on port (0: a free one) and returns
+// its port and a function that kills it; it skips when redis-server is not installed.
+func privateRedis(t *testing.T, port int) (int, func()) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("redis-server not installed: cannot run a private Redis to stop")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	if port == 0 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port = ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	srv := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	ctx := context.Background()
-	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
-	var s *redisstore.Store
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = srv.Process.Kill(); _ = srv.Wait() }) }
+	t.Cleanup(stop)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	if !testutil.Eventually(0, func() bool {
-		s, err = redisstore.Open(ctx, url, redisstore.Options{Timeout: 300 * time.Millisecond})
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
 		return err == nil
 	}) {
+		t.Fatalf("private redis-server on %s never listened", addr)
+	}
+	return port, stop
+}
+
+// TestRecoversAfterRestart: after Redis restarts, the connections pooled before it are dead;
+// the next requests must still be answered (not refused with 503 until each dead connection
+// has failed once).
+func TestRecoversAfterRestart(t *testing.T) {
+	redisURL(t)
+	port, stop := privateRedis(t, 0)
+	ctx := context.Background()
+	s, err := redisstore.Open(ctx, fmt.Sprintf("redis://127.0.0.1:%d/0", port), redisstore.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var wg sync.WaitGroup
+	for i := range 8 { // several connections in the pool
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.UseNonce(ctx, "app_1", fmt.Sprintf("before-restart-%d", i), time.Now(), time.Now().Add(time.Minute)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+	privateRedis(t, port)
+	for i := range 10 {
+		if err := s.UseNonce(ctx, "app_1", fmt.Sprintf("after-restart-%d", i), time.Now(), time.Now().Add(time.Minute)); err != nil {
+			t.Fatalf("request %d after the restart: %v", i+1, err)
+		}
+		if ok, _, err := s.Allow(ctx, fmt.Sprintf("client:%d", i), ratelimit.Limit{Rate: 10, Burst: 10}); err != nil || !ok {
+			t.Fatalf("rate limit %d after the restart: %v, %v", i+1, ok, err)
+		}
+	}
+}
+
+// TestFailsClosed: with Redis gone, UseNonce errors (not ErrDuplicate, not nil) and the
+// Service refuses the request with UPSTREAM_UNAVAILABLE; the limiter reports an error.
+func TestFailsClosed(t *testing.T) {
+	redisURL(t)
+	port, stop := privateRedis(t, 0)
+	ctx := context.Background()
+	url := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	s, err := redisstore.Open(ctx, url, redisstore.Options{Timeout: 300 * time.Millisecond})
+	if err != nil {
 		t.Fatalf("private redis-server: %v", err)
 	}
 	defer s.Close()
@@ -181,8 +238,7 @@ func TestFailsClosed(t *testing.T) {
 	if err := svc.UseNonce(ctx, "app_1", "before-the-outage-1"); err != nil {
 		t.Fatalf("with Redis up: %v", err)
 	}
-	_ = srv.Process.Kill()
-	_ = srv.Wait()
+	stop()
 	err = s.UseNonce(ctx, "app_1", "during-the-outage-1", time.Now(), time.Now().Add(time.Minute))
 	if err == nil || errors.Is(err, payment.ErrDuplicate) {
 		t.Fatalf("UseNonce with Redis down = %v; want an error that is not ErrDuplicate", err)
