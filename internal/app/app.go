@@ -25,6 +25,7 @@ import (
 	"github.com/f2fpay/f2fpay/internal/notifier"
 	"github.com/f2fpay/f2fpay/internal/payment"
 	"github.com/f2fpay/f2fpay/internal/tracing"
+	"github.com/f2fpay/f2fpay/internal/tracing/otlp"
 	"github.com/f2fpay/f2fpay/internal/version"
 	"github.com/f2fpay/f2fpay/internal/wechatpay"
 )
@@ -70,7 +71,7 @@ type App struct {
 	channel  *alipay.Channel
 	wechat   *wechatpay.Channel // nil unless wechat.* is configured
 	metrics  *metrics.Metrics
-	tracer   *tracing.Provider // spans of requests and worker passes; flushed by closeAll
+	tracer   *otlp.Provider // spans of requests and worker passes; flushed by closeAll
 	notes    *notifier.Notifier
 	waiter   *drainWaiter
 	workers  []service

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/f2fpay/f2fpay/internal/tracing"
+	"github.com/f2fpay/f2fpay/internal/tracing/otlp"
 	"github.com/f2fpay/f2fpay/internal/version"
 )
 
@@ -21,7 +21,7 @@ const traceFlushTimeout = 5 * time.Second
 // carries its trace_id and span_id.
 func (a *App) buildTracer() error {
 	tc := a.cfg.Tracing
-	tp, err := tracing.New(tracing.Config{Endpoint: tc.Endpoint, SampleRatio: tc.SampleRatio,
+	tp, err := otlp.New(otlp.Config{Endpoint: tc.Endpoint, SampleRatio: tc.SampleRatio,
 		ServiceName: tc.ServiceName, Version: version.Version})
 	if err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/f2fpay/f2fpay/internal/httpapi/apiauth"
 )
 
 // AuthFailureLimiter is an optional extension of an IPLimiter: a budget, per source
@@ -56,7 +58,7 @@ func (k *knownSecrets) verifies(appID, stringToSign, sig string, now time.Time) 
 		ok = false
 	}
 	k.mu.Unlock()
-	return ok && verifyAny(e.secrets, stringToSign, sig)
+	return ok && apiauth.VerifyAny(e.secrets, stringToSign, sig)
 }
 
 // overBudget reports whether the request's source has used up its failure budget and the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/f2fpay/f2fpay/internal/httpapi/apiauth"
 	"github.com/f2fpay/f2fpay/internal/payment"
 )
 
@@ -104,7 +105,7 @@ func (s *server) rateLimit(c *gin.Context) {
 func (s *server) preLimit(c *gin.Context) {
 	pk, ok := s.limiter.(ClientPeeker)
 	appID := c.GetHeader(headerAppID)
-	if !ok || !appIDPattern.MatchString(appID) {
+	if !ok || !apiauth.ValidAppID(appID) {
 		c.Next()
 		return
 	}

@@ -88,13 +88,17 @@ func TestClientParsesTransactionNotification(t *testing.T) {
 	}
 }
 
-func refundResource(t *testing.T, status string) Resource {
-	t.Helper()
-	plain := `{"mchid":"1900000109","transaction_id":"4200000001202406050123456789","out_trade_no":"f2f20240605001",` +
+// refundPlaintext is the resource of a refund notification of 3.00 of a 9.90 order.
+func refundPlaintext(status string) string {
+	return `{"mchid":"1900000109","transaction_id":"4200000001202406050123456789","out_trade_no":"f2f20240605001",` +
 		`"refund_id":"50000000382019052709732678859","out_refund_no":"f2f20240605001-r1","refund_status":"` + status + `",` +
 		`"success_time":"2024-06-05T20:10:00+08:00","user_received_account":"支付用户零钱",` +
 		`"amount":{"total":990,"refund":300,"payer_total":990,"payer_refund":300}}`
-	r, err := Encrypt(nodeAPIv3Key, "refund", "refund", "0123456789ab", []byte(plain))
+}
+
+func refundResource(t *testing.T, status string) Resource {
+	t.Helper()
+	r, err := Encrypt(nodeAPIv3Key, "refund", "refund", "0123456789ab", []byte(refundPlaintext(status)))
 	if err != nil {
 		t.Fatal(err)
 	}

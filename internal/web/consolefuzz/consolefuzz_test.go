@@ -3,6 +3,7 @@ package consolefuzz_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -97,9 +98,19 @@ type console struct {
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// newConsole builds it in a fresh database, in RAM when the system has /dev/shm (no fsync
-// per execution); close removes it.
-func newConsole(f testing.TB) *console {
+// fixture is the database every console starts from, built and migrated once: the
+// merchant, a paid and a pending order, and the paid order's event. Migrating a fresh
+// database took most of a restart, and the target restarts every 60 writes.
+type fixture struct {
+	dir   string // in RAM when the system has /dev/shm (no fsync per execution)
+	db    string // the file to copy
+	box   *secretbox.Box
+	hash  []byte // bcrypt of the operator's password
+	event string
+	n     int // consoles made
+}
+
+func newFixture(f testing.TB) *fixture {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("/dev/shm", "f2fpay-fuzz-")
 	if err != nil {
@@ -108,13 +119,16 @@ func newConsole(f testing.TB) *console {
 	if err != nil {
 		f.Fatal(err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "f2fpay.db"))
+	f.Cleanup(func() { os.RemoveAll(dir) })
+	box, _ := secretbox.New(secretbox.NewKey())
+	hash, _ := bcrypt.GenerateFromPassword([]byte("operator"), bcrypt.MinCost)
+	fx := &fixture{dir: dir, db: filepath.Join(dir, "fixture.db"), box: box, hash: hash}
+	st, err := sqlite.Open(ctx, fx.db)
 	if err != nil {
 		f.Fatal(err)
 	}
-	box, _ := secretbox.New(secretbox.NewKey())
-	c := &console{w: &writes{}, close: func() { st.Close(); os.RemoveAll(dir) }}
-	svc := payment.NewService(countingStore{st, c.w}, alipayFake{c.w}, box, nil,
+	defer st.Close()
+	svc := payment.NewService(st, alipayFake{&writes{}}, box, nil,
 		payment.Config{PublicURL: "https://pay.example.com", ConfirmWithQuery: true}, nil)
 	cl, _, err := svc.CreateMerchant(ctx, "fuzz", "")
 	if err != nil {
@@ -132,9 +146,36 @@ func newConsole(f testing.TB) *console {
 	if err != nil || len(events) == 0 {
 		f.Fatalf("events: %v %v", events, err)
 	}
-	c.event = events[0].ID
-	hash, _ := bcrypt.GenerateFromPassword([]byte("operator"), bcrypt.MinCost)
-	pages, err := web.New(web.Config{Service: svc, Notifier: notifier.New(st), AdminPasswordHash: string(hash),
+	fx.event = events[0].ID
+	return fx
+}
+
+// console builds a console over a copy of the fixture's database and logs in; close
+// removes the copy.
+func (fx *fixture) console(f testing.TB) *console {
+	ctx := context.Background()
+	fx.n++
+	path := filepath.Join(fx.dir, fmt.Sprintf("f2fpay-%d.db", fx.n))
+	data, err := os.ReadFile(fx.db)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o600)
+	}
+	if err != nil {
+		f.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	c := &console{w: &writes{}, event: fx.event, close: func() {
+		st.Close()
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + suffix)
+		}
+	}}
+	svc := payment.NewService(countingStore{st, c.w}, alipayFake{c.w}, fx.box, nil,
+		payment.Config{PublicURL: "https://pay.example.com", ConfirmWithQuery: true}, nil)
+	pages, err := web.New(web.Config{Service: svc, Notifier: notifier.New(st), AdminPasswordHash: string(fx.hash),
 		Sleep: func(context.Context, time.Duration) error { return nil }})
 	if err != nil {
 		f.Fatal(err)
@@ -146,6 +187,9 @@ func newConsole(f testing.TB) *console {
 	c.login(f)
 	return c
 }
+
+// newConsole is a console over a fixture of its own.
+func newConsole(f testing.TB) *console { return newFixture(f).console(f) }
 
 // do serves one request in process.
 func (c *console) do(method, path, body string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
@@ -209,7 +253,8 @@ var actions = []string{"/admin/login", "/admin/orders/%s/refund", "/admin/orders
 // Nothing may panic or answer 500; a post without both session and token changes nothing,
 // in the store or at Alipay; a wrong password never yields a session.
 func FuzzConsoleForms(f *testing.F) {
-	c := newConsole(f)
+	fx := newFixture(f)
+	c := fx.console(f)
 	f.Cleanup(func() { c.close() })
 	f.Add(uint8(1), "fz_paid", "amount=1.00&refund_no=rf-1&reason=fuzz", true, true)
 	f.Add(uint8(1), "fz_paid", "amount=1.00&refund_no=rf-1", false, true)
@@ -226,7 +271,7 @@ func FuzzConsoleForms(f *testing.F) {
 		}
 		if c.w.n.Load() > 60 { // clients, refunds and events pile up and slow every page: start over
 			c.close()
-			c = newConsole(t)
+			c = fx.console(t)
 		}
 		path := actions[int(action)%len(actions)]
 		if strings.Contains(path, "%s") {

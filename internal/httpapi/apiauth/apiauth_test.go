@@ -1,4 +1,4 @@
-package httpapi
+package apiauth
 
 import (
 	"net/url"
@@ -11,19 +11,19 @@ import (
 func TestStringToSignGolden(t *testing.T) {
 	t.Parallel()
 	q, _ := url.ParseQuery("status=paid&limit=10&b=a%20b&a=2&a=1&x=%7E+y")
-	cq := canonicalQuery(q)
+	cq := CanonicalQuery(q)
 	if cq != "a=1&a=2&b=a%20b&limit=10&status=paid&x=~%20y" {
 		t.Fatalf("canonical query %q", cq)
 	}
-	sts := stringToSign("GET", "/api/v1/payment/list", cq, "1700000000", "abcdefghijklmnop0123", nil)
+	sts := StringToSign("GET", "/api/v1/payment/list", cq, "1700000000", "abcdefghijklmnop0123", nil)
 	const sig = "6c7632709152bedd3ad8ea832c297146c0f19e7c23ec412e6b7b190b2bde471c"
-	if !verifyAny([][]byte{[]byte("other"), []byte("sk_test")}, sts, sig) {
+	if !VerifyAny([][]byte{[]byte("other"), []byte("sk_test")}, sts, sig) {
 		t.Fatal("golden signature refused")
 	}
-	if verifyAny([][]byte{[]byte("other")}, sts, sig) {
+	if VerifyAny([][]byte{[]byte("other")}, sts, sig) {
 		t.Fatal("signature accepted under the wrong secret")
 	}
-	if verifyAny([][]byte{[]byte("sk_test")}, sts, strings.ToUpper(sig)) {
+	if VerifyAny([][]byte{[]byte("sk_test")}, sts, strings.ToUpper(sig)) {
 		t.Fatal("upper-case signature accepted")
 	}
 	want := "GET\n/api/v1/payment/list\n" + cq + "\n1700000000\nabcdefghijklmnop0123\n" +
