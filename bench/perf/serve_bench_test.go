@@ -52,7 +52,7 @@ func BenchmarkHealth(b *testing.B) {
 }
 
 func benchServer(b *testing.B) (served, *client.Client, *http.Client) {
-	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})) //nolint:sloglint // the access log is formatted as serve formats it, and thrown away
 	s, stop, err := start(context.Background(), "sqlite", b.TempDir(), "", log)
 	if err != nil {
 		b.Fatal(err)

@@ -97,7 +97,7 @@ func TestMerchantSecretsCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	row.Disabled = true
-	if err := reads.Store.UpdateMerchant(rbg, row); err != nil {
+	if err := reads.UpdateMerchant(rbg, row); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(payment.DefaultMerchantCacheTTL)
