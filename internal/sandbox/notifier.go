@@ -13,6 +13,12 @@ import (
 
 const maxAttemptLog = 10000
 
+// maxInFlight bounds the notifications being delivered at once. A thousand trades paid in
+// the same second are sent 64 at a time, as a gateway spreads its callbacks, rather than
+// as a thousand connections opened to the merchant's server together (each with its
+// goroutines and buffers on both sides, which the demo's one process holds twice).
+const maxInFlight = 64
+
 // takeDueLocked marks every due, idle notification in flight and returns them.
 func (s *Sandbox) takeDueLocked(now time.Time) []*notification {
 	var due []*notification
@@ -84,6 +90,15 @@ func (s *Sandbox) nextNotifyWait() time.Duration {
 // deliver makes one attempt (plus a duplicate when that fault fires) and schedules the
 // next one per Alipay's retry schedule, compressed by TimeScale.
 func (s *Sandbox) deliver(n *notification) {
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-s.ctx.Done():
+		s.mu.Lock()
+		n.inflight = false
+		s.mu.Unlock()
+		return
+	}
 	s.mu.Lock()
 	n.attempts++
 	attempt := n.attempts

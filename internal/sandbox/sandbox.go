@@ -77,6 +77,7 @@ type Sandbox struct {
 	ctx       context.Context
 	stop      context.CancelFunc
 	wake      chan struct{}
+	slots     chan struct{} // one per notification in flight (maxInFlight)
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 }
@@ -102,6 +103,7 @@ func newSandbox(cfg Config, opt options) (*Sandbox, error) {
 		byCode:    map[string]*record{},
 		byTradeNo: map[string]*record{},
 		wake:      make(chan struct{}, 1),
+		slots:     make(chan struct{}, maxInFlight),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -110,7 +112,10 @@ func newSandbox(cfg Config, opt options) (*Sandbox, error) {
 		s.clock = realClock{}
 	}
 	if s.client == nil {
-		s.client = &http.Client{Timeout: 15 * time.Second}
+		// Connections are kept for the next notification, as many as may be in flight.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = maxInFlight
+		s.client = &http.Client{Timeout: 15 * time.Second, Transport: t}
 	}
 	s.faults = newFaultState()
 	s.sign = opt.sign
