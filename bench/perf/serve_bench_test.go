@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -32,6 +34,18 @@ func BenchmarkSignedQuery(b *testing.B) {
 		if err == nil && p.OutTradeNo != "bench_q" {
 			b.Errorf("query answered %s", p.OutTradeNo)
 		}
+		return err
+	})
+}
+
+// BenchmarkCreate is a signed create through the same gateway, precreate at the embedded
+// sandbox included (its RSA signatures are in the profile too, as in bench/perf).
+func BenchmarkCreate(b *testing.B) {
+	_, c, _ := benchServer(b)
+	ctx := context.Background()
+	var n atomic.Int64
+	parallel(b, func() error {
+		_, _, err := c.Create(ctx, client.CreateRequest{OutTradeNo: "bench_c_" + strconv.FormatInt(n.Add(1), 10), TotalAmount: "9.90", Subject: "perf"})
 		return err
 	})
 }
