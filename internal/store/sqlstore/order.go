@@ -152,7 +152,14 @@ func (q *queries) ListOrders(ctx context.Context, f payment.OrderFilter) ([]*pay
 		add("status = ?", f.Status)
 	}
 	if f.Before > 0 {
-		add("id < ?", f.Before)
+		if f.From.IsZero() {
+			add("id < ?", f.Before)
+		} else {
+			// With a time range, the cursor must not offer the planner the primary key:
+			// SQLite took "id < ?" as a walk of every older order (a year's, for the
+			// dashboard's second page of today) over orders_created_at's day of rows.
+			add("+id < ?", f.Before)
+		}
 	}
 	if !f.From.IsZero() {
 		add("created_at >= ?", f.From)
