@@ -23,13 +23,16 @@ type scaleFigures struct {
 	queryP99   time.Duration // signed query, 16 workers
 	createRate float64       // creates/s, 16 workers
 	listP99    time.Duration // GET /api/v1/payment/list, one page of 100 following the cursor
-	dashboard  time.Duration // the console dashboard's reads: every order of the last 24 h, by pages of 500 (median of 5)
+	dashboard  time.Duration // the console dashboard's reads: the last 24 h's orders, by pages of 500 (median of 5)
 	searchP99  time.Duration // the console's order search by out_trade_no or trade_no
 }
 
 // measureScale runs the scale figures against the server s on its store st; nos are the
-// out_trade_nos the queries and searches pick from.
-func measureScale(ctx context.Context, o options, s served, st payment.Store, c *client.Client, nos []string, tag string) (scaleFigures, error) {
+// out_trade_nos the queries and searches pick from. The dashboard's reads stop at dayEnd,
+// the end of the base orders: the creates of each measurement add a day's orders, and a
+// second measurement that paged through both measurements' creates would read twice the
+// rows for a reason other than the million older ones.
+func measureScale(ctx context.Context, o options, s served, st payment.Store, c *client.Client, nos []string, tag string, dayEnd time.Time) (scaleFigures, error) {
 	var f scaleFigures
 	q := load(ctx, o.workers, o.n, o.phase, func(ctx context.Context, i int) error {
 		_, err := c.Query(ctx, nos[rand.IntN(len(nos))], client.QueryOptions{})
@@ -63,7 +66,7 @@ func measureScale(ctx context.Context, o options, s served, st payment.Store, c 
 		t0 := time.Now()
 		var before int64
 		for {
-			page, err := st.ListOrders(ctx, payment.OrderFilter{From: time.Now().Add(-24 * time.Hour), Before: before, Limit: 500})
+			page, err := st.ListOrders(ctx, payment.OrderFilter{From: time.Now().Add(-24 * time.Hour), To: dayEnd, Before: before, Limit: 500})
 			if err != nil {
 				return f, fmt.Errorf("dashboard: %v", err)
 			}
@@ -137,7 +140,8 @@ func scaleRun(ctx context.Context, o options, s served, log io.Writer) error {
 	if warm.ok == 0 {
 		return fmt.Errorf("creating the base orders: %v", warm.firstErr)
 	}
-	empty, err := measureScale(ctx, o, s, st, c, nos, "empty")
+	dayEnd := time.Now()
+	empty, err := measureScale(ctx, o, s, st, c, nos, "empty", dayEnd)
 	if err != nil {
 		return err
 	}
@@ -158,7 +162,7 @@ func scaleRun(ctx context.Context, o options, s served, log io.Writer) error {
 	for range 5000 {
 		seeded = append(seeded, fmt.Sprintf("seed-%07d", 1+rand.IntN(o.scale)))
 	}
-	full, err := measureScale(ctx, o, s, st, c, append(seeded, nos...), "full")
+	full, err := measureScale(ctx, o, s, st, c, append(seeded, nos...), "full", dayEnd)
 	if err != nil {
 		return err
 	}
@@ -185,7 +189,7 @@ func scaleRun(ctx context.Context, o options, s served, log io.Writer) error {
 	row("signed query p99, 16 workers", ms(empty.queryP99), ms(full.queryP99), "ms", true)
 	row("create rate, 16 workers", empty.createRate, full.createRate, "/s", false)
 	row("list with a cursor, p99 of 20 pages of 100", ms(empty.listP99), ms(full.listP99), "ms", true)
-	row("console dashboard reads (last 24 h), median of 5", ms(empty.dashboard), ms(full.dashboard), "ms", true)
+	row("console dashboard reads (last 24 h, the run's base orders), median of 5", ms(empty.dashboard), ms(full.dashboard), "ms", true)
 	row("console order search, p99 of 200", ms(empty.searchP99), ms(full.searchP99), "ms", true)
 	return nil
 }
