@@ -99,10 +99,10 @@ func (s *Sandbox) deliver(n *notification) {
 		s.mu.Unlock()
 		return
 	}
+	params := s.signNotification(n)
 	s.mu.Lock()
 	n.attempts++
 	attempt := n.attempts
-	params := n.params
 	s.mu.Unlock()
 
 	ok := s.attempt(n, attempt, params, false)

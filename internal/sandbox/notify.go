@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto"
+	"crypto/rsa"
 	"encoding/base64"
 	"time"
 )
@@ -48,7 +50,9 @@ type NotifyAttempt struct {
 // notification is one logical notification with its retry state; guarded by Sandbox.mu.
 type notification struct {
 	id, appID, outTradeNo, status, kind, url string
-	params                                   map[string]string // signed, including sign
+	params                                   map[string]string // signed (sign set) once first delivered
+	key                                      *rsa.PrivateKey   // signs params: the app's notify key when queued
+	hash                                     crypto.Hash
 	attempts                                 int
 	due                                      time.Time
 	inflight, done                           bool
@@ -64,9 +68,9 @@ func (s *Sandbox) notifyLocked(r *record, now time.Time, kind, requestNo, overri
 	if url == "" || !s.faults.notifyEnabled(kind) {
 		return
 	}
-	p := s.notifyParams(r, now, kind, requestNo)
+	p, h := s.notifyParams(r, now, kind, requestNo)
 	n := &notification{id: p["notify_id"], appID: r.t.AppID, outTradeNo: r.t.OutTradeNo,
-		status: r.t.Status, kind: kind, url: url, params: p}
+		status: r.t.Status, kind: kind, url: url, params: p, key: s.notifyKeyLocked(r.t.AppID), hash: h}
 	n.due = now.Add(s.faults.notifyDelay())
 	if s.faults.roll(rollReorder) {
 		n.due = n.due.Add(reorderHold)
@@ -78,7 +82,11 @@ func (s *Sandbox) notifyLocked(r *record, now time.Time, kind, requestNo, overri
 	}
 }
 
-func (s *Sandbox) notifyParams(r *record, now time.Time, kind, requestNo string) map[string]string {
+// notifyParams is the notification of r's state, unsigned, and the hash its signature
+// takes: it is signed when first delivered (signNotification), outside the sandbox's lock,
+// so that a thousand trades paid at once do not sign a thousand RSA signatures while every
+// gateway call waits for the lock.
+func (s *Sandbox) notifyParams(r *record, now time.Time, kind, requestNo string) (map[string]string, crypto.Hash) {
 	t := &r.t
 	p := map[string]string{
 		"notify_time": fmtTime(now), "notify_type": "trade_status_sync",
@@ -119,8 +127,28 @@ func (s *Sandbox) notifyParams(r *record, now time.Time, kind, requestNo string)
 		signType, h = "RSA", st
 	}
 	p["sign_type"] = signType
-	p["sign"] = rsaSign(s.notifyKeyLocked(r.t.AppID), h, []byte(signContent(p, "sign", "sign_type")))
-	return p
+	return p, h
+}
+
+// signNotification returns n's parameters with their signature, signing them the first
+// time (the signature of the same parameters with the same key is the same every time).
+// It takes the lock only to read and to keep the result.
+func (s *Sandbox) signNotification(n *notification) map[string]string {
+	s.mu.Lock()
+	params := n.params
+	s.mu.Unlock()
+	if params["sign"] != "" {
+		return params
+	}
+	signed := make(map[string]string, len(params)+1)
+	for k, v := range params {
+		signed[k] = v
+	}
+	signed["sign"] = rsaSign(n.key, n.hash, []byte(signContent(signed, "sign", "sign_type")))
+	s.mu.Lock()
+	n.params = signed
+	s.mu.Unlock()
+	return signed
 }
 
 // corruptSign flips one bit of the signature, keeping it valid base64.
