@@ -116,7 +116,7 @@ func phases(ctx context.Context, o options, s served, log io.Writer) (*result, e
 		return nil, fmt.Errorf("warm-up create: %v", err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	r.rssStart, _ = rss(s.PID)
+	r.rssStart = readMemory(s.PID).rss
 
 	sdk, err := alipay.New(s.AlipayAppID, s.PrivateKey, false, alipay.WithSandboxGateway(s.URL+"/sandbox/gateway.do"),
 		alipay.WithHTTPClient(hc))
@@ -182,10 +182,10 @@ func phases(ctx context.Context, o options, s served, log io.Writer) (*result, e
 		return nil, err
 	}
 	time.Sleep(500 * time.Millisecond)
-	r.rssEnd, r.rssPeak = rss(s.PID)
-	anon, file := rssParts(s.PID)
+	m := readMemory(s.PID)
+	r.rssEnd, r.rssPeak = m.rss, m.peak
 	fmt.Fprintf(log, "  server RSS %d MB at the start, %d MB at the end (anonymous %d MB, file-backed %d MB: the binary's code and read-only data), peak %d MB\n",
-		r.rssStart/1024, r.rssEnd/1024, anon/1024, file/1024, r.rssPeak/1024)
+		r.rssStart/1024, r.rssEnd/1024, m.anon/1024, m.file/1024, r.rssPeak/1024)
 	return r, nil
 }
 
@@ -331,47 +331,24 @@ func eventsEnd(ctx context.Context, c *client.Client) (int64, error) {
 	}
 }
 
-// rss reads the resident and peak resident memory of pid, in kB (Linux).
-func rss(pid int) (cur, peak int64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			cur = v
-		case "VmHWM:":
-			peak = v
-		}
-	}
-	return cur, peak
-}
+// memory is pid's resident memory in kB, read once from /proc/PID/status (Linux): the
+// total and its peak, and its anonymous (heap, stacks, SQLite's cache) and file-backed
+// (the mapped binary) parts.
+type memory struct{ rss, peak, anon, file int64 }
 
-// rssParts reads the anonymous (heap, stacks, SQLite's cache) and file-backed (the mapped
-// binary) parts of pid's resident memory, in kB (Linux).
-func rssParts(pid int) (anon, file int64) {
+func readMemory(pid int) memory {
+	var m memory
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return m
 	}
+	fields := map[string]*int64{"VmRSS:": &m.rss, "VmHWM:": &m.peak, "RssAnon:": &m.anon, "RssFile:": &m.file}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 {
+		if len(f) < 2 || fields[f[0]] == nil {
 			continue
 		}
-		v, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "RssAnon:":
-			anon = v
-		case "RssFile:":
-			file = v
-		}
+		*fields[f[0]], _ = strconv.ParseInt(f[1], 10, 64)
 	}
-	return anon, file
+	return m
 }

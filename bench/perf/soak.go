@@ -36,7 +36,7 @@ func soakRun(ctx context.Context, o options, s served, log io.Writer) error {
 	var samples []sample
 	start := time.Now()
 	take := func() {
-		cur, _ := rss(s.PID)
+		cur := readMemory(s.PID).rss
 		samples = append(samples, sample{time.Since(start), cur})
 		fmt.Fprintf(log, "  soak %6s: RSS %d MB, %d orders created, %d paid, %d refunded, %d failed\n",
 			time.Since(start).Round(time.Second), cur/1024, created.Load(), paid.Load(), refunded.Load(), failed.Load())
